@@ -1,0 +1,362 @@
+//! The AWS CLI's credential cache (`~/.aws/cli/cache/<sha1>.json`): same file
+//! names, same JSON, atomic writes and a per-key lock so that concurrent
+//! refreshes make one STS call.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use sha1::{Digest, Sha1};
+
+use crate::chain::RoleHop;
+use crate::creds::Credentials;
+use crate::pyjson::{Py, dumps};
+use crate::timefmt::{format_utc, parse_expiration};
+
+/// The AWS CLI's cache key for an AssumeRole call: SHA-1 of the sorted
+/// arguments, without TokenCode and without a generated session name.
+pub fn assume_role_key(hop: &RoleHop) -> String {
+    // Python's sort_keys order, written out by hand.
+    let mut args: Vec<(&str, Py)> = Vec::with_capacity(5);
+    if let Some(d) = hop.duration_seconds {
+        args.push(("DurationSeconds", Py::Int(d)));
+    }
+    if let Some(v) = &hop.external_id {
+        args.push(("ExternalId", Py::Str(v)));
+    }
+    args.push(("RoleArn", Py::Str(&hop.role_arn)));
+    if let Some(v) = &hop.role_session_name {
+        args.push(("RoleSessionName", Py::Str(v)));
+    }
+    if let Some(v) = &hop.mfa_serial {
+        args.push(("SerialNumber", Py::Str(v)));
+    }
+    sha1_hex(&dumps(&Py::Obj(args)))
+}
+
+pub fn sha1_hex(text: &str) -> String {
+    let digest = Sha1::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What STS returned for one AssumeRole call.
+#[derive(Clone, Debug)]
+pub struct RoleCredentials {
+    pub credentials: Credentials,
+    pub assumed_role_id: Option<String>,
+    pub arn: Option<String>,
+}
+
+impl RoleCredentials {
+    /// The cache file body, as AWS CLI v1 writes it: one line of
+    /// `json.dumps` output, no trailing newline.
+    pub fn to_cache_json(&self) -> String {
+        let c = &self.credentials;
+        let expiration = c.expiration.map(format_utc).unwrap_or_default();
+        let account = self.arn.as_deref().and_then(account_of);
+        let mut creds = vec![
+            ("AccessKeyId", Py::Str(&c.access_key_id)),
+            ("SecretAccessKey", Py::Str(&c.secret_access_key)),
+            (
+                "SessionToken",
+                Py::Str(c.session_token.as_deref().unwrap_or("")),
+            ),
+            ("Expiration", Py::Str(&expiration)),
+        ];
+        if let Some(a) = account {
+            creds.push(("AccountId", Py::Str(a)));
+        }
+        let mut top = vec![("Credentials", Py::Obj(creds))];
+        if let (Some(id), Some(arn)) = (&self.assumed_role_id, &self.arn) {
+            top.push((
+                "AssumedRoleUser",
+                Py::Obj(vec![("AssumedRoleId", Py::Str(id)), ("Arn", Py::Str(arn))]),
+            ));
+        }
+        dumps(&Py::Obj(top))
+    }
+}
+
+/// `arn:aws:sts::123456789012:assumed-role/...` -> `123456789012`.
+fn account_of(arn: &str) -> Option<&str> {
+    let account = arn.split(':').nth(4)?;
+    (!account.is_empty() && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
+}
+
+/// Parse a cache file body. Anything unusable (torn write, foreign format,
+/// missing fields, unparsable time) is `None`: a miss, never an error.
+pub fn parse_entry(body: &[u8]) -> Option<Credentials> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let c = v.get("Credentials")?;
+    let field = |k: &str| c.get(k).and_then(|x| x.as_str()).map(str::to_string);
+    Some(Credentials {
+        access_key_id: field("AccessKeyId").filter(|s| !s.is_empty())?,
+        secret_access_key: field("SecretAccessKey").filter(|s| !s.is_empty())?,
+        session_token: field("SessionToken").filter(|s| !s.is_empty()),
+        expiration: Some(parse_expiration(&field("Expiration")?)?),
+    })
+}
+
+/// True when `creds` stay valid for more than `min_ttl` after `now`.
+pub fn is_fresh(creds: &Credentials, now: SystemTime, min_ttl: Duration) -> bool {
+    match creds.expiration {
+        Some(exp) => exp.duration_since(now).is_ok_and(|left| left > min_ttl),
+        None => false,
+    }
+}
+
+/// Cache files are small; anything bigger is not ours and not the CLI's.
+const MAX_ENTRY_BYTES: u64 = 1 << 20;
+
+pub struct Cache {
+    dir: PathBuf,
+}
+
+impl Cache {
+    pub fn new(dir: PathBuf) -> Self {
+        Cache { dir }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn entry_path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.json"))
+    }
+
+    /// Read an entry; a missing or unusable file is `None`.
+    pub fn read(&self, key: &str) -> Option<Credentials> {
+        let file = File::open(self.entry_path(key)).ok()?;
+        let mut body = Vec::new();
+        file.take(MAX_ENTRY_BYTES).read_to_end(&mut body).ok()?;
+        parse_entry(&body)
+    }
+
+    /// Modification time of an entry, to tell whether another process
+    /// rewrote it while we waited for the lock.
+    pub fn modified(&self, key: &str) -> Option<SystemTime> {
+        fs::metadata(self.entry_path(key)).ok()?.modified().ok()
+    }
+
+    /// Replace an entry atomically: temp file in the same folder (0600),
+    /// write, fsync, rename. A reader sees the old file or the new one.
+    pub fn write(&self, key: &str, body: &str) -> io::Result<()> {
+        self.ensure_dir()?;
+        // One temp name per key: the key lock makes us its only writer, and a
+        // crash leaves at most one stray file per key, reused next time.
+        let tmp = self.dir.join(format!("{key}.json.awsrole-tmp"));
+        let result = (|| {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&tmp)?;
+            f.write_all(body.as_bytes())?;
+            f.sync_all()?;
+            fs::rename(&tmp, self.entry_path(key))?;
+            // The rename is durable once the folder is synced.
+            File::open(&self.dir)?.sync_all()
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    fn ensure_dir(&self) -> io::Result<()> {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.dir)
+    }
+
+    /// Take the per-key lock, waiting at most `timeout`. While waiting, say
+    /// once on stderr who holds it.
+    pub fn lock(&self, key: &str, profile: &str, timeout: Duration) -> Result<KeyLock, LockError> {
+        self.ensure_dir().map_err(|e| LockError::Io(self.dir.clone(), e))?;
+        let path = self.dir.join(format!("{key}.lock"));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| LockError::Io(path.clone(), e))?;
+        let start = Instant::now();
+        let mut told = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) => {}
+                Err(fs::TryLockError::Error(e)) => return Err(LockError::Io(path, e)),
+            }
+            if !told {
+                let holder = fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                let holder = if holder.is_empty() { "another process" } else { holder };
+                eprintln!(
+                    "awsrole: waiting up to {}s for {holder} to refresh profile `{profile}`",
+                    timeout.as_secs()
+                );
+                told = true;
+            }
+            if start.elapsed() >= timeout {
+                return Err(LockError::Timeout(path, timeout));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Tell later waiters who we are.
+        let mut f = &file;
+        let _ = f.set_len(0);
+        let _ = writeln!(f, "awsrole process {} (profile `{profile}`)", std::process::id());
+        Ok(KeyLock { _file: file })
+    }
+}
+
+/// Held while refreshing one key; released on drop (or by the kernel if the
+/// process dies).
+pub struct KeyLock {
+    _file: File,
+}
+
+#[derive(Debug)]
+pub enum LockError {
+    Io(PathBuf, io::Error),
+    Timeout(PathBuf, Duration),
+}
+
+impl std::fmt::Display for LockError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LockError::Io(p, e) => write!(f, "cannot use cache lock {}: {e}", p.display()),
+            LockError::Timeout(p, t) => write!(
+                f,
+                "gave up after {}s waiting for the cache lock {} (another awsrole is refreshing the same role; if none is, delete the lock file)",
+                t.as_secs(),
+                p.display()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hop(arn: &str) -> RoleHop {
+        RoleHop {
+            profile: "p".into(),
+            role_arn: arn.into(),
+            external_id: None,
+            mfa_serial: None,
+            role_session_name: None,
+            duration_seconds: None,
+            at: None,
+        }
+    }
+
+    #[test]
+    fn key_of_plain_role_matches_the_aws_cli() {
+        assert_eq!(
+            assume_role_key(&hop("arn:aws:iam::123456789012:role/marketingadminrole")),
+            "8e3e980585dddb1d2841b4fab7107e2a3ec02cb0"
+        );
+    }
+
+    fn sample() -> RoleCredentials {
+        RoleCredentials {
+            credentials: Credentials {
+                access_key_id: "ASIAEXAMPLE".into(),
+                secret_access_key: "sec\"ret".into(),
+                session_token: Some("tok".into()),
+                expiration: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_628_193_482)),
+            },
+            assumed_role_id: Some("AROA:s".into()),
+            arn: Some("arn:aws:sts::123456789012:assumed-role/r/s".into()),
+        }
+    }
+
+    #[test]
+    fn cache_body_is_python_json_on_one_line() {
+        assert_eq!(
+            sample().to_cache_json(),
+            r#"{"Credentials": {"AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "sec\"ret", "SessionToken": "tok", "Expiration": "2021-08-05T19:58:02Z", "AccountId": "123456789012"}, "AssumedRoleUser": {"AssumedRoleId": "AROA:s", "Arn": "arn:aws:sts::123456789012:assumed-role/r/s"}}"#
+        );
+    }
+
+    #[test]
+    fn written_entry_reads_back_and_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path().join("cli/cache"));
+        cache.write("k", &sample().to_cache_json()).unwrap();
+        assert_eq!(cache.read("k"), Some(sample().credentials));
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(mode(&cache.entry_path("k")), 0o600);
+        assert_eq!(mode(cache.dir()), 0o700);
+        let names: Vec<_> = fs::read_dir(cache.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, vec!["k.json"], "no temp file left behind");
+    }
+
+    #[test]
+    fn unusable_entries_are_misses() {
+        for body in [
+            &b""[..],
+            b"{",
+            b"null",
+            b"{\"Credentials\": {}}",
+            b"{\"Credentials\": {\"AccessKeyId\": \"a\", \"SecretAccessKey\": \"b\", \"SessionToken\": \"c\"}}",
+            b"{\"Credentials\": {\"AccessKeyId\": \"a\", \"SecretAccessKey\": \"b\", \"Expiration\": \"soon\"}}",
+            b"\xff\xfe",
+        ] {
+            assert_eq!(parse_entry(body), None, "{:?}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn minimal_entry_in_each_time_style_is_read() {
+        for exp in [
+            "2021-08-05T19:58:02Z",
+            "2021-08-05T19:58:02.123456Z",
+            "2021-08-05T19:58:02+00:00",
+            "2021-08-05T19:58:02UTC",
+        ] {
+            let body = format!(
+                r#"{{"Credentials": {{"AccessKeyId": "a", "SecretAccessKey": "b", "SessionToken": "c", "Expiration": "{exp}"}}}}"#
+            );
+            let c = parse_entry(body.as_bytes()).expect(exp);
+            assert_eq!(c.expiration_unix(), Some(1_628_193_482));
+        }
+    }
+
+    #[test]
+    fn freshness_window_is_strict() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+        let mut c = sample().credentials;
+        c.expiration = Some(now + Duration::from_secs(901));
+        assert!(is_fresh(&c, now, Duration::from_secs(900)));
+        c.expiration = Some(now + Duration::from_secs(900));
+        assert!(!is_fresh(&c, now, Duration::from_secs(900)));
+        c.expiration = Some(now - Duration::from_secs(1));
+        assert!(!is_fresh(&c, now, Duration::ZERO));
+    }
+
+    #[test]
+    fn second_locker_waits_for_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path().to_path_buf());
+        let held = cache.lock("k", "p", Duration::from_secs(1)).unwrap();
+        let err = cache.lock("k", "p", Duration::from_millis(100));
+        assert!(matches!(err, Err(LockError::Timeout(..))));
+        drop(held);
+        assert!(cache.lock("k", "p", Duration::from_millis(100)).is_ok());
+    }
+}

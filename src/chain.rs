@@ -1,0 +1,372 @@
+//! Profile chain resolution: which base credentials, then which AssumeRole
+//! hops. Pure: no I/O, no environment. Rules follow botocore (see
+//! shared/design/compat.md, "Chain rules") and the cross-SDK suite.
+
+use crate::profile_file::{Location, ProfileSet, Section};
+
+/// Where the first credentials in a chain come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Base {
+    /// `aws_access_key_id` / `aws_secret_access_key` in a profile.
+    StaticKeys {
+        profile: String,
+        access_key_id: String,
+        secret_access_key: String,
+        session_token: Option<String>,
+    },
+    /// `credential_source = Environment | Ec2InstanceMetadata | EcsContainer`.
+    Named {
+        profile: String,
+        source: NamedSource,
+    },
+    /// `web_identity_token_file` + `role_arn` in a profile.
+    WebIdentity {
+        profile: String,
+        role_arn: String,
+        token_file: String,
+        session_name: Option<String>,
+    },
+    /// IAM Identity Center: the profile's `sso_*` settings, with the
+    /// `[sso-session]` ones merged in.
+    Sso {
+        profile: String,
+        settings: Vec<(String, String)>,
+    },
+    /// `credential_process` in a source profile.
+    Process { profile: String, command: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NamedSource {
+    Environment,
+    Ec2InstanceMetadata,
+    EcsContainer,
+}
+
+impl NamedSource {
+    pub fn name(self) -> &'static str {
+        match self {
+            NamedSource::Environment => "Environment",
+            NamedSource::Ec2InstanceMetadata => "Ec2InstanceMetadata",
+            NamedSource::EcsContainer => "EcsContainer",
+        }
+    }
+}
+
+/// One AssumeRole call, with the profile settings that shape it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleHop {
+    pub profile: String,
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    pub mfa_serial: Option<String>,
+    pub role_session_name: Option<String>,
+    /// As botocore: a value that is not an integer is dropped.
+    pub duration_seconds: Option<i64>,
+    pub at: Option<Location>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain {
+    pub base: Base,
+    /// In call order: `hops[0]` is signed with the base credentials.
+    pub hops: Vec<RoleHop>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    UnknownProfile,
+    MissingSourceProfile,
+    BothSources,
+    NoSource,
+    UnknownCredentialSource,
+    Loop,
+    PartialKeys,
+    NoCredentials,
+    InvalidWebIdentity,
+    InvalidSso,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainError {
+    pub kind: ErrorKind,
+    /// Profile where the problem is.
+    pub profile: String,
+    pub at: Option<Location>,
+    /// What is wrong and how to fix it (no file name: the caller adds it).
+    pub message: String,
+}
+
+impl ChainError {
+    fn new(kind: ErrorKind, section: Option<&Section>, profile: &str, message: String) -> Self {
+        ChainError {
+            kind,
+            profile: profile.to_string(),
+            at: section.and_then(|s| s.at),
+            message,
+        }
+    }
+}
+
+/// Resolve `selected` into a chain.
+pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
+    let Some(profile) = set.profiles.get(selected) else {
+        let message = if set.profiles.is_empty() {
+            format!("profile `{selected}` not found: no profiles are defined")
+        } else {
+            format!("profile `{selected}` not found")
+        };
+        return Err(ChainError::new(
+            ErrorKind::UnknownProfile,
+            None,
+            selected,
+            message,
+        ));
+    };
+    let mut visited = vec![selected.to_string()];
+    let mut hops = Vec::new();
+    let base = resolve_profile(set, profile, selected, true, &mut visited, &mut hops)?;
+    hops.reverse();
+    Ok(Chain { base, hops })
+}
+
+/// Resolve one profile; role hops are pushed outermost first.
+fn resolve_profile(
+    set: &ProfileSet,
+    profile: &Section,
+    name: &str,
+    selected: bool,
+    visited: &mut Vec<String>,
+    hops: &mut Vec<RoleHop>,
+) -> Result<Base, ChainError> {
+    // A source profile's static keys win over its own role_arn.
+    if !selected && has_static_keys(profile) {
+        return static_keys(profile, name);
+    }
+    let role_arn = profile.get("role_arn");
+    if let Some(token_file) = profile.get("web_identity_token_file") {
+        let Some(role_arn) = role_arn else {
+            return Err(ChainError::new(
+                ErrorKind::InvalidWebIdentity,
+                Some(profile),
+                name,
+                format!(
+                    "profile `{name}` sets web_identity_token_file but `role_arn` was missing: add role_arn"
+                ),
+            ));
+        };
+        return Ok(Base::WebIdentity {
+            profile: name.to_string(),
+            role_arn: role_arn.to_string(),
+            token_file: token_file.to_string(),
+            session_name: profile.get("role_session_name").map(str::to_string),
+        });
+    }
+    let Some(role_arn) = role_arn else {
+        return non_role_base(set, profile, name);
+    };
+    hops.push(role_hop(profile, name, role_arn));
+
+    let source_profile = profile.get("source_profile");
+    let credential_source = profile.get("credential_source");
+    match (source_profile, credential_source) {
+        (Some(_), Some(_)) => Err(ChainError::new(
+            ErrorKind::BothSources,
+            Some(profile),
+            name,
+            format!(
+                "profile `{name}`: the profile contained both source_profile and credential_source; keep exactly one of them"
+            ),
+        )),
+        (None, None) => Err(ChainError::new(
+            ErrorKind::NoSource,
+            Some(profile),
+            name,
+            format!(
+                "profile `{name}` has role_arn, so the profile must contain `source_profile` or `credential_source` (e.g. `source_profile = default`)"
+            ),
+        )),
+        (None, Some(source)) => {
+            let source = match source {
+                "Environment" => NamedSource::Environment,
+                "Ec2InstanceMetadata" => NamedSource::Ec2InstanceMetadata,
+                "EcsContainer" => NamedSource::EcsContainer,
+                other => {
+                    return Err(ChainError::new(
+                        ErrorKind::UnknownCredentialSource,
+                        Some(profile),
+                        name,
+                        format!(
+                            "profile `{name}`: credential_source `{other}` is not one of Environment, Ec2InstanceMetadata, EcsContainer (the names are case-sensitive)"
+                        ),
+                    ));
+                }
+            };
+            Ok(Base::Named {
+                profile: name.to_string(),
+                source,
+            })
+        }
+        (Some(source_name), None) => {
+            let Some(source) = set.profiles.get(source_name) else {
+                return Err(ChainError::new(
+                    ErrorKind::MissingSourceProfile,
+                    Some(profile),
+                    name,
+                    format!(
+                        "could not find source profile {source_name} referenced from {name}: define [profile {source_name}] or fix source_profile"
+                    ),
+                ));
+            };
+            if visited.iter().any(|v| v == source_name) {
+                // A profile may name itself to use its own static keys.
+                if source_name == name && has_static_keys(source) {
+                    return static_keys(source, source_name);
+                }
+                let mut path = visited.join(" -> ");
+                path.push_str(" -> ");
+                path.push_str(source_name);
+                return Err(ChainError::new(
+                    ErrorKind::Loop,
+                    Some(profile),
+                    name,
+                    format!(
+                        "the source_profile chain formed an infinite loop: {path}; point one of them at a profile with keys"
+                    ),
+                ));
+            }
+            visited.push(source_name.to_string());
+            resolve_profile(set, source, source_name, false, visited, hops)
+        }
+    }
+}
+
+fn role_hop(profile: &Section, name: &str, role_arn: &str) -> RoleHop {
+    RoleHop {
+        profile: name.to_string(),
+        role_arn: role_arn.to_string(),
+        external_id: profile.get("external_id").map(str::to_string),
+        mfa_serial: profile.get("mfa_serial").map(str::to_string),
+        role_session_name: profile.get("role_session_name").map(str::to_string),
+        duration_seconds: profile
+            .get("duration_seconds")
+            .and_then(|d| d.trim().parse::<i64>().ok()),
+        at: profile.prop("role_arn").map(|p| p.at).or(profile.at),
+    }
+}
+
+/// A profile without role_arn: static keys, SSO or credential_process.
+fn non_role_base(set: &ProfileSet, profile: &Section, name: &str) -> Result<Base, ChainError> {
+    if has_static_keys(profile) {
+        return static_keys(profile, name);
+    }
+    if let Some(sso) = sso_settings(set, profile, name)? {
+        return Ok(sso);
+    }
+    if let Some(command) = profile.get("credential_process") {
+        return Ok(Base::Process {
+            profile: name.to_string(),
+            command: command.to_string(),
+        });
+    }
+    Err(ChainError::new(
+        ErrorKind::NoCredentials,
+        Some(profile),
+        name,
+        format!(
+            "profile `{name}` did not contain credential information: give it aws_access_key_id and aws_secret_access_key, or role_arn with source_profile"
+        ),
+    ))
+}
+
+fn has_static_keys(profile: &Section) -> bool {
+    profile.get("aws_access_key_id").is_some() || profile.get("aws_secret_access_key").is_some()
+}
+
+fn static_keys(profile: &Section, name: &str) -> Result<Base, ChainError> {
+    let key = profile.get("aws_access_key_id");
+    let secret = profile.get("aws_secret_access_key");
+    let (Some(key), Some(secret)) = (key, secret) else {
+        let missing = if key.is_none() {
+            "aws_access_key_id"
+        } else {
+            "aws_secret_access_key"
+        };
+        return Err(ChainError::new(
+            ErrorKind::PartialKeys,
+            Some(profile),
+            name,
+            format!("profile `{name}` has partial keys: profile missing {missing}; add it or remove the other key"),
+        ));
+    };
+    Ok(Base::StaticKeys {
+        profile: name.to_string(),
+        access_key_id: key.to_string(),
+        secret_access_key: secret.to_string(),
+        session_token: profile
+            .get("aws_session_token")
+            .or_else(|| profile.get("aws_security_token"))
+            .map(str::to_string),
+    })
+}
+
+/// SSO settings as aws-config validates them; `None` when the profile has none.
+fn sso_settings(
+    set: &ProfileSet,
+    profile: &Section,
+    name: &str,
+) -> Result<Option<Base>, ChainError> {
+    const KEYS: [&str; 5] = [
+        "sso_session",
+        "sso_start_url",
+        "sso_region",
+        "sso_account_id",
+        "sso_role_name",
+    ];
+    if KEYS.iter().all(|k| profile.get(k).is_none()) {
+        return Ok(None);
+    }
+    let err = |message: String| ChainError::new(ErrorKind::InvalidSso, Some(profile), name, message);
+    let account = profile.get("sso_account_id");
+    let role = profile.get("sso_role_name");
+    match (account, role) {
+        (None, Some(_)) => {
+            return Err(err(format!(
+                "profile `{name}`: if `sso_role_name` is set, then `sso_account_id` must also be set"
+            )));
+        }
+        (Some(_), None) => {
+            return Err(err(format!(
+                "profile `{name}`: if `sso_account_id` is set, then `sso_role_name` must also be set"
+            )));
+        }
+        _ => {}
+    }
+    let mut settings: Vec<(String, String)> = KEYS
+        .iter()
+        .filter_map(|k| profile.get(k).map(|v| (k.to_string(), v.to_string())))
+        .collect();
+    if let Some(session_name) = profile.get("sso_session") {
+        let Some(session) = set.sso_sessions.get(session_name) else {
+            return Err(err(format!(
+                "sso-session named `{session_name}` (referenced by profile `{name}`) was not found: add [sso-session {session_name}]"
+            )));
+        };
+        if profile.get("sso_region").is_some() {
+            return Err(err(format!(
+                "profile `{name}`: `sso_region` can only be specified in the [sso-session] config when a session name is given; move it to [sso-session {session_name}]"
+            )));
+        }
+        for key in ["sso_region", "sso_start_url"] {
+            if let Some(v) = session.get(key) {
+                settings.retain(|(k, _)| k != key);
+                settings.push((key.to_string(), v.to_string()));
+            }
+        }
+    }
+    settings.sort();
+    Ok(Some(Base::Sso {
+        profile: name.to_string(),
+        settings,
+    }))
+}

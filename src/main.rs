@@ -1,0 +1,45 @@
+use std::io::Write;
+use std::process::ExitCode;
+
+use awsrole::cli::{Cli, Command};
+use awsrole::cmd_env::{self, EnvArgs};
+use awsrole::error::{Error, Status};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let getenv = |k: &str| std::env::var(k).ok();
+    let result = match cli.command {
+        Command::Env(a) => a
+            .shell
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e: String| Error::new(Status::Usage, e))
+            .and_then(|shell| {
+                let args = EnvArgs {
+                    profile: a.profile,
+                    shell,
+                    unset: a.unset,
+                    refresh: a.refresh,
+                    min_ttl: a.min_ttl,
+                };
+                cmd_env::run(&args, &getenv)
+            }),
+    };
+    match result {
+        Ok(out) => {
+            // All or nothing: one write, so an error leaves stdout empty.
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()) {
+                eprintln!("awsrole: error: cannot write to stdout: {e}");
+                return ExitCode::from(Status::Failure as u8);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("awsrole: error: {e}");
+            ExitCode::from(e.status as u8)
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Shell-specific export/unset statements. Quoting here is a security
+//! boundary: users `eval` our output, and values are credentials.
+
+mod bash;
+mod fish;
+mod posix;
+mod powershell;
+mod zsh;
+
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShellKind {
+    Bash,
+    Zsh,
+    Fish,
+    PowerShell,
+    Posix,
+}
+
+const ACCEPTED: &str = "bash, zsh, fish, powershell (or pwsh), sh (or posix)";
+
+impl FromStr for ShellKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "bash" => Ok(ShellKind::Bash),
+            "zsh" => Ok(ShellKind::Zsh),
+            "fish" => Ok(ShellKind::Fish),
+            "powershell" | "pwsh" => Ok(ShellKind::PowerShell),
+            "sh" | "posix" => Ok(ShellKind::Posix),
+            _ => Err(format!("unknown shell {s:?}; expected one of: {ACCEPTED}")),
+        }
+    }
+}
+
+impl ShellKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ShellKind::Bash => "bash",
+            ShellKind::Zsh => "zsh",
+            ShellKind::Fish => "fish",
+            ShellKind::PowerShell => "powershell",
+            ShellKind::Posix => "sh",
+        }
+    }
+
+    pub fn shell(self) -> &'static dyn Shell {
+        match self {
+            ShellKind::Bash => &bash::Bash,
+            ShellKind::Zsh => &zsh::Zsh,
+            ShellKind::Fish => &fish::Fish,
+            ShellKind::PowerShell => &powershell::PowerShell,
+            ShellKind::Posix => &posix::Posix,
+        }
+    }
+}
+
+pub trait Shell {
+    /// One statement that sets and exports NAME, ending in '\n'. NAME is a plain [A-Z_][A-Z0-9_]* constant.
+    fn export(&self, name: &str, value: &str) -> Result<String, UnrepresentableValue>;
+    /// One statement that removes NAME from the environment, ending in '\n' (no error if already unset).
+    fn unset(&self, name: &str) -> String;
+}
+
+/// A value the shell cannot hold (e.g. NUL). Display names the variable, NEVER the value (values are secrets).
+#[derive(Debug)]
+pub struct UnrepresentableValue {
+    pub name: String,
+    pub reason: &'static str,
+}
+
+impl fmt::Display for UnrepresentableValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot export {}: its value {}", self.name, self.reason)
+    }
+}
+
+impl std::error::Error for UnrepresentableValue {}
+
+/// Shared by every shell: the OS environment is a list of C strings.
+fn reject_nul(name: &str, value: &str) -> Result<(), UnrepresentableValue> {
+    if value.contains('\0') {
+        return Err(UnrepresentableValue {
+            name: name.to_owned(),
+            reason: "contains a NUL character, which environment variables cannot hold",
+        });
+    }
+    Ok(())
+}
+
+/// Which shell called us: parent process name, then basename of $SHELL, then Posix.
+pub fn detect(getenv: crate::Getenv) -> ShellKind {
+    if let Some(kind) = parent_process_name().as_deref().and_then(from_process_name) {
+        return kind;
+    }
+    getenv("SHELL")
+        .as_deref()
+        .and_then(|path| path.rsplit(['/', '\\']).next())
+        .and_then(from_process_name)
+        .unwrap_or(ShellKind::Posix)
+}
+
+/// Maps a process or executable name ("-zsh", "bash", "pwsh.exe") to a shell.
+pub fn from_process_name(name: &str) -> Option<ShellKind> {
+    let name = name.trim();
+    // Login shells are started with argv[0] = "-bash".
+    let name = name.strip_prefix('-').unwrap_or(name);
+    let lower = name.to_ascii_lowercase();
+    let name = lower.strip_suffix(".exe").unwrap_or(&lower);
+    match name {
+        "bash" => Some(ShellKind::Bash),
+        "zsh" => Some(ShellKind::Zsh),
+        "fish" => Some(ShellKind::Fish),
+        "pwsh" | "powershell" => Some(ShellKind::PowerShell),
+        "sh" | "dash" | "ksh" | "mksh" | "ash" => Some(ShellKind::Posix),
+        _ => None,
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn parent_process_name() -> Option<String> {
+    let ppid = std::os::unix::process::parent_id();
+    std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn parent_process_name() -> Option<String> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_accepted_names() {
+        for (s, k) in [
+            ("bash", ShellKind::Bash),
+            ("zsh", ShellKind::Zsh),
+            ("fish", ShellKind::Fish),
+            ("powershell", ShellKind::PowerShell),
+            ("pwsh", ShellKind::PowerShell),
+            ("sh", ShellKind::Posix),
+            ("posix", ShellKind::Posix),
+        ] {
+            assert_eq!(s.parse::<ShellKind>(), Ok(k));
+        }
+    }
+
+    #[test]
+    fn unknown_name_lists_accepted_names() {
+        let err = "csh".parse::<ShellKind>().unwrap_err();
+        assert!(err.contains("csh"), "{err}");
+        for accepted in ["bash", "zsh", "fish", "powershell", "pwsh", "sh", "posix"] {
+            assert!(err.contains(accepted), "{err} lacks {accepted}");
+        }
+    }
+
+    #[test]
+    fn name_round_trips_through_from_str() {
+        use ShellKind::*;
+        for k in [Bash, Zsh, Fish, PowerShell, Posix] {
+            assert_eq!(k.name().parse::<ShellKind>(), Ok(k));
+        }
+    }
+
+    #[test]
+    fn process_names() {
+        use ShellKind::*;
+        for (n, k) in [
+            ("bash", Some(Bash)),
+            ("-bash", Some(Bash)),
+            ("zsh\n", Some(Zsh)),
+            ("-zsh", Some(Zsh)),
+            ("fish", Some(Fish)),
+            ("pwsh", Some(PowerShell)),
+            ("powershell", Some(PowerShell)),
+            ("pwsh.exe", Some(PowerShell)),
+            ("PowerShell.exe", Some(PowerShell)),
+            ("sh", Some(Posix)),
+            ("dash", Some(Posix)),
+            ("-ksh", Some(Posix)),
+            ("mksh", Some(Posix)),
+            ("ash", Some(Posix)),
+            ("sudo", None),
+            ("tmux: server", None),
+            ("", None),
+            ("-", None),
+        ] {
+            assert_eq!(from_process_name(n), k, "{n:?}");
+        }
+    }
+
+    #[test]
+    fn nul_error_names_variable_not_value() {
+        for k in [
+            ShellKind::Bash,
+            ShellKind::Zsh,
+            ShellKind::Fish,
+            ShellKind::PowerShell,
+            ShellKind::Posix,
+        ] {
+            let err = k.shell().export("AWS_SECRET", "hunter2\0x").unwrap_err();
+            assert_eq!(err.name, "AWS_SECRET");
+            let shown = format!("{err} {err:?}");
+            assert!(shown.contains("AWS_SECRET"), "{shown}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+    }
+
+    // The parent of the test runner is cargo (or whatever launched it), which
+    // is not a shell, so detection falls back to $SHELL, then Posix.
+    #[test]
+    fn detect_falls_back_to_shell_env_then_posix() {
+        if parent_process_name()
+            .as_deref()
+            .and_then(from_process_name)
+            .is_some()
+        {
+            // Launched directly from a shell: the parent wins, as designed.
+            let kind = detect(&|_| Some("/usr/bin/fish".into()));
+            assert_eq!(
+                Some(kind),
+                parent_process_name().as_deref().and_then(from_process_name)
+            );
+            return;
+        }
+        assert_eq!(
+            detect(&|k| (k == "SHELL").then(|| "/usr/bin/fish".into())),
+            ShellKind::Fish
+        );
+        assert_eq!(
+            detect(&|k| (k == "SHELL").then(|| "/bin/zsh".into())),
+            ShellKind::Zsh
+        );
+        assert_eq!(
+            detect(&|k| (k == "SHELL").then(|| "pwsh".into())),
+            ShellKind::PowerShell
+        );
+        assert_eq!(
+            detect(&|k| (k == "SHELL").then(|| "/bin/tcsh".into())),
+            ShellKind::Posix
+        );
+        assert_eq!(detect(&|_| None), ShellKind::Posix);
+    }
+}
