@@ -177,7 +177,8 @@ impl Cache {
     /// Take the per-key lock, waiting at most `timeout`. While waiting, say
     /// once on stderr who holds it.
     pub fn lock(&self, key: &str, profile: &str, timeout: Duration) -> Result<KeyLock, LockError> {
-        self.ensure_dir().map_err(|e| LockError::Io(self.dir.clone(), e))?;
+        self.ensure_dir()
+            .map_err(|e| LockError::Io(self.dir.clone(), e))?;
         let path = self.dir.join(format!("{key}.lock"));
         let file = OpenOptions::new()
             .read(true)
@@ -198,7 +199,11 @@ impl Cache {
             if !told {
                 let holder = fs::read_to_string(&path).unwrap_or_default();
                 let holder = holder.trim();
-                let holder = if holder.is_empty() { "another process" } else { holder };
+                let holder = if holder.is_empty() {
+                    "another process"
+                } else {
+                    holder
+                };
                 eprintln!(
                     "awsrole: waiting up to {}s for {holder} to refresh profile `{profile}`",
                     timeout.as_secs()
@@ -213,7 +218,11 @@ impl Cache {
         // Tell later waiters who we are.
         let mut f = &file;
         let _ = f.set_len(0);
-        let _ = writeln!(f, "awsrole process {} (profile `{profile}`)", std::process::id());
+        let _ = writeln!(
+            f,
+            "awsrole process {} (profile `{profile}`)",
+            std::process::id()
+        );
         Ok(KeyLock { _file: file })
     }
 }

@@ -106,6 +106,14 @@ impl ChainError {
             message,
         }
     }
+
+    /// Point at the line of `key` rather than the section header.
+    fn at_key(mut self, section: &Section, key: &str) -> Self {
+        if let Some(p) = section.prop(key) {
+            self.at = Some(p.at);
+        }
+        self
+    }
 }
 
 /// Resolve `selected` into a chain.
@@ -153,7 +161,8 @@ fn resolve_profile(
                 format!(
                     "profile `{name}` sets web_identity_token_file but `role_arn` was missing: add role_arn"
                 ),
-            ));
+            )
+            .at_key(profile, "web_identity_token_file"));
         };
         return Ok(Base::WebIdentity {
             profile: name.to_string(),
@@ -177,7 +186,8 @@ fn resolve_profile(
             format!(
                 "profile `{name}`: the profile contained both source_profile and credential_source; keep exactly one of them"
             ),
-        )),
+        )
+        .at_key(profile, "credential_source")),
         (None, None) => Err(ChainError::new(
             ErrorKind::NoSource,
             Some(profile),
@@ -185,7 +195,8 @@ fn resolve_profile(
             format!(
                 "profile `{name}` has role_arn, so the profile must contain `source_profile` or `credential_source` (e.g. `source_profile = default`)"
             ),
-        )),
+        )
+        .at_key(profile, "role_arn")),
         (None, Some(source)) => {
             let source = match source {
                 "Environment" => NamedSource::Environment,
@@ -199,7 +210,8 @@ fn resolve_profile(
                         format!(
                             "profile `{name}`: credential_source `{other}` is not one of Environment, Ec2InstanceMetadata, EcsContainer (the names are case-sensitive)"
                         ),
-                    ));
+                    )
+                    .at_key(profile, "credential_source"));
                 }
             };
             Ok(Base::Named {
@@ -216,7 +228,8 @@ fn resolve_profile(
                     format!(
                         "could not find source profile {source_name} referenced from {name}: define [profile {source_name}] or fix source_profile"
                     ),
-                ));
+                )
+                .at_key(profile, "source_profile"));
             };
             if visited.iter().any(|v| v == source_name) {
                 // A profile may name itself to use its own static keys.
@@ -233,7 +246,8 @@ fn resolve_profile(
                     format!(
                         "the source_profile chain formed an infinite loop: {path}; point one of them at a profile with keys"
                     ),
-                ));
+                )
+                .at_key(profile, "source_profile"));
             }
             visited.push(source_name.to_string());
             resolve_profile(set, source, source_name, false, visited, hops)
@@ -296,8 +310,12 @@ fn static_keys(profile: &Section, name: &str) -> Result<Base, ChainError> {
             ErrorKind::PartialKeys,
             Some(profile),
             name,
-            format!("profile `{name}` has partial keys: profile missing {missing}; add it or remove the other key"),
-        ));
+            format!(
+                "profile `{name}` has partial keys: profile missing {missing}; add it or remove the other key"
+            ),
+        )
+        .at_key(profile, "aws_access_key_id")
+        .at_key(profile, "aws_secret_access_key"));
     };
     Ok(Base::StaticKeys {
         profile: name.to_string(),
@@ -326,7 +344,8 @@ fn sso_settings(
     if KEYS.iter().all(|k| profile.get(k).is_none()) {
         return Ok(None);
     }
-    let err = |message: String| ChainError::new(ErrorKind::InvalidSso, Some(profile), name, message);
+    let err =
+        |message: String| ChainError::new(ErrorKind::InvalidSso, Some(profile), name, message);
     let account = profile.get("sso_account_id");
     let role = profile.get("sso_role_name");
     match (account, role) {

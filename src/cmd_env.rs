@@ -45,7 +45,10 @@ pub struct EnvArgs {
 
 /// Returns the text for stdout; nothing is printed on error.
 pub fn run(args: &EnvArgs, getenv: Getenv) -> Result<String, Error> {
-    let shell = args.shell.unwrap_or_else(|| crate::shell::detect(getenv)).shell();
+    let shell = args
+        .shell
+        .unwrap_or_else(|| crate::shell::detect(getenv))
+        .shell();
     if args.unset {
         return Ok(VARIABLES.iter().map(|v| shell.unset(v)).collect());
     }
@@ -196,8 +199,12 @@ impl Resolver<'_> {
 
     fn sts(&mut self) -> Result<&Sts, Error> {
         if self.sts.is_none() {
-            let sts = Sts::new(self.target.clone())
-                .map_err(|e| Error::new(Status::Failure, format!("cannot start the HTTP runtime: {e}")))?;
+            let sts = Sts::new(self.target.clone()).map_err(|e| {
+                Error::new(
+                    Status::Failure,
+                    format!("cannot start the HTTP runtime: {e}"),
+                )
+            })?;
             self.sts = Some(sts);
         }
         Ok(self.sts.as_ref().expect("set above"))
@@ -302,7 +309,11 @@ fn nearest_names<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<
         })
         .collect();
     scored.sort();
-    scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect()
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -312,7 +323,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut diag = row[0];
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let next = (diag + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            let next = (diag + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
             diag = row[j + 1];
             row[j + 1] = next;
         }

@@ -31,7 +31,10 @@ fn main() -> ExitCode {
         Ok(out) => {
             // All or nothing: one write, so an error leaves stdout empty.
             let mut stdout = std::io::stdout().lock();
-            if let Err(e) = stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()) {
+            if let Err(e) = stdout
+                .write_all(out.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
                 eprintln!("awsrole: error: cannot write to stdout: {e}");
                 return ExitCode::from(Status::Failure as u8);
             }

@@ -127,6 +127,19 @@ pub fn parse_credentials(text: &str) -> Result<ProfileSet, ParseError> {
     parse(FileKind::Credentials, text)
 }
 
+/// Like [`parse_config`] / [`parse_credentials`], but only profiles whose
+/// name `keep` accepts are materialized (`sso-session` and `services`
+/// sections are always kept). The whole file is still checked, so errors are
+/// exactly those of a full parse; this only saves allocating the profiles you
+/// do not need (the bulk of the time for a config with thousands of them).
+pub fn parse_profiles_matching(
+    kind: FileKind,
+    text: &str,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<ProfileSet, ParseError> {
+    parse_filtered(kind, text, Some(keep))
+}
+
 /// Parse raw file bytes: checks UTF-8 and rejects NUL bytes (binary files),
 /// reporting the line of the first offending byte. A leading BOM is skipped.
 pub fn parse_bytes(kind: FileKind, bytes: &[u8]) -> Result<ProfileSet, ParseError> {
@@ -227,8 +240,7 @@ struct RawSection<'a> {
     kind: SecKind,
     name: &'a str,
     at: Location,
-    /// In file order; duplicates are resolved (last wins) when converting.
-    props: Vec<(String, Property)>,
+    properties: HashMap<String, Property>,
 }
 
 #[derive(Clone, Copy)]
@@ -246,129 +258,201 @@ enum CurProp {
     Ignored {
         sub: bool,
     },
+    /// Index into the pending run of properties.
     Kept {
         idx: usize,
         sub: bool,
     },
 }
 
-fn parse(kind: FileKind, text: &str) -> Result<ProfileSet, ParseError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut sections: Vec<RawSection<'_>> = Vec::new();
-    let mut index: HashMap<(SecKind, &str), usize> = HashMap::new();
-    let mut cur = CurSection::None;
-    let mut prop = CurProp::None;
-    let mut lineno: u32 = 0;
+/// Parser state. Properties of the current section run are collected in
+/// `pending` (reused across sections) and moved into the section's map, sized
+/// exactly, when the run ends: one table allocation per section.
+struct Parser<'a> {
+    kind: FileKind,
+    sections: Vec<RawSection<'a>>,
+    index: HashMap<(SecKind, &'a str), usize, BuildFx>,
+    pending: Vec<(String, Property)>,
+    keep: Option<&'a dyn Fn(&str) -> bool>,
+    cur: CurSection,
+    prop: CurProp,
+}
 
-    for raw in text.split('\n') {
+impl<'a> Parser<'a> {
+    fn flush(&mut self) {
+        if let CurSection::Kept(s) = self.cur {
+            let map = &mut self.sections[s].properties;
+            if map.is_empty() {
+                map.reserve(self.pending.len());
+            }
+            map.extend(self.pending.drain(..));
+        }
+        self.pending.clear();
+    }
+
+    fn header(&mut self, inner: &'a str, line: u32) {
+        self.flush();
+        self.prop = CurProp::None;
+        self.cur = match classify_section(self.kind, inner) {
+            None => CurSection::Ignored,
+            Some((SecKind::Profile | SecKind::BareDefault, name))
+                if self.keep.is_some_and(|keep| !keep(name)) =>
+            {
+                CurSection::Ignored
+            }
+            Some((sk, name)) => {
+                let sections = &mut self.sections;
+                let at = Location {
+                    file: self.kind,
+                    line,
+                };
+                let i = *self.index.entry((sk, name)).or_insert_with(|| {
+                    sections.push(RawSection {
+                        kind: sk,
+                        name,
+                        at,
+                        properties: HashMap::new(),
+                    });
+                    sections.len() - 1
+                });
+                CurSection::Kept(i)
+            }
+        };
+    }
+}
+
+fn parse(kind: FileKind, text: &str) -> Result<ProfileSet, ParseError> {
+    parse_filtered(kind, text, None)
+}
+
+fn parse_filtered<'a>(
+    kind: FileKind,
+    text: &'a str,
+    keep: Option<&'a dyn Fn(&str) -> bool>,
+) -> Result<ProfileSet, ParseError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bytes = text.as_bytes();
+    let mut p = Parser {
+        kind,
+        sections: Vec::new(),
+        index: HashMap::default(),
+        pending: Vec::new(),
+        keep,
+        cur: CurSection::None,
+        prop: CurProp::None,
+    };
+    let mut lineno: u32 = 0;
+    let mut pos = 0;
+
+    while pos < bytes.len() {
         lineno = lineno.saturating_add(1);
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let start = pos;
+        let mut end = match bytes[pos..].iter().position(|&b| b == b'\n') {
+            Some(n) => {
+                pos += n + 1;
+                start + n
+            }
+            None => {
+                pos = bytes.len();
+                bytes.len()
+            }
+        };
+        if end > start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        // All slicing below is at ASCII bytes, hence at char boundaries.
+        let line = &text[start..end];
         let err = |message: &str| ParseError {
             file: kind,
             line: lineno,
             message: message.to_owned(),
         };
-        let first = match line.as_bytes().first() {
-            None => continue,
-            Some(&b) => b,
+        let Some(&first) = line.as_bytes().first() else {
+            continue;
         };
-        if first == b'#' || first == b';' {
-            continue;
-        }
-        if first == b' ' || first == b'\t' {
-            let content = trim_ws(line);
-            if content.is_empty() {
-                continue;
-            }
-            // Continuation line.
-            match cur {
-                CurSection::None => return Err(err(MSG_NO_SECTION)),
-                _ => match prop {
-                    CurProp::None => return Err(err(MSG_CONT_NO_PROP)),
-                    CurProp::Ignored { sub } => {
-                        if sub {
-                            split_sub_property(content).map_err(|m| err(&m))?;
-                        }
-                    }
-                    CurProp::Kept { idx, sub } => {
-                        if sub {
-                            split_sub_property(content).map_err(|m| err(&m))?;
-                        }
-                        if let CurSection::Kept(s) = cur {
-                            let value = &mut sections[s].props[idx].1.value;
-                            value.push('\n');
-                            value.push_str(content);
-                        }
-                    }
-                },
-            }
-            continue;
-        }
-        if first == b'[' {
-            prop = CurProp::None;
-            let header = trim_ws(strip_comment(line, false));
-            let Some(inner) = header.strip_suffix(']') else {
-                return Err(err(MSG_HEADER_END));
-            };
-            let inner = trim_ws(&inner[1..]);
-            cur = match classify_section(kind, inner) {
-                None => CurSection::Ignored,
-                Some((sk, name)) => {
-                    let at = Location {
-                        file: kind,
-                        line: lineno,
-                    };
-                    let i = *index.entry((sk, name)).or_insert_with(|| {
-                        sections.push(RawSection {
-                            kind: sk,
-                            name,
-                            at,
-                            props: Vec::new(),
-                        });
-                        sections.len() - 1
-                    });
-                    CurSection::Kept(i)
+        match first {
+            b'#' | b';' => {}
+            b' ' | b'\t' => {
+                let content = trim_ws(line);
+                if content.is_empty() {
+                    continue;
                 }
-            };
-            continue;
-        }
-        // Property definition.
-        if let CurSection::None = cur {
-            return Err(err(MSG_NO_SECTION));
-        }
-        let content = trim_ws(strip_comment(line, true));
-        let Some(eq) = content.find('=') else {
-            return Err(err(MSG_NO_EQUALS));
-        };
-        let key = trim_ws(&content[..eq]);
-        if key.is_empty() {
-            return Err(err(MSG_NO_NAME));
-        }
-        let value = trim_ws(&content[eq + 1..]);
-        let sub = value.is_empty();
-        prop = match cur {
-            CurSection::Kept(s) if is_valid_identifier(key) => {
-                let props = &mut sections[s].props;
-                props.push((
-                    lowercase(key),
-                    Property {
-                        value: value.to_owned(),
-                        at: Location {
-                            file: kind,
-                            line: lineno,
-                        },
-                    },
-                ));
-                CurProp::Kept {
-                    idx: props.len() - 1,
-                    sub,
+                // Continuation line.
+                match (p.cur, p.prop) {
+                    (CurSection::None, _) => return Err(err(MSG_NO_SECTION)),
+                    (_, CurProp::None) => return Err(err(MSG_CONT_NO_PROP)),
+                    (_, CurProp::Ignored { sub } | CurProp::Kept { sub, .. }) if sub => {
+                        split_sub_property(content).map_err(|m| err(&m))?;
+                    }
+                    _ => {}
+                }
+                if let CurProp::Kept { idx, .. } = p.prop {
+                    let value = &mut p.pending[idx].1.value;
+                    value.push('\n');
+                    value.push_str(content);
                 }
             }
-            _ => CurProp::Ignored { sub },
-        };
+            b'[' => {
+                let header = trim_ws(strip_comment(line, false));
+                let Some(inner) = header.strip_suffix(']') else {
+                    return Err(err(MSG_HEADER_END));
+                };
+                p.header(trim_ws(&inner[1..]), lineno);
+            }
+            _ => {
+                // Property definition: one scan finds the first '=' and the
+                // start of an inline comment (a '#' or ';' after a blank).
+                if let CurSection::None = p.cur {
+                    return Err(err(MSG_NO_SECTION));
+                }
+                let lb = line.as_bytes();
+                let mut eq = None;
+                let mut stop = lb.len();
+                let mut prev_ws = false;
+                for (i, &b) in lb.iter().enumerate() {
+                    match b {
+                        b'#' | b';' if prev_ws => {
+                            stop = i;
+                            break;
+                        }
+                        b'=' if eq.is_none() => eq = Some(i),
+                        _ => {}
+                    }
+                    prev_ws = b == b' ' || b == b'\t';
+                }
+                let Some(eq) = eq else {
+                    return Err(err(MSG_NO_EQUALS));
+                };
+                let key = trim_ws(&line[..eq]);
+                if key.is_empty() {
+                    return Err(err(MSG_NO_NAME));
+                }
+                let value = trim_ws(&line[eq + 1..stop]);
+                let sub = value.is_empty();
+                p.prop = match p.cur {
+                    CurSection::Kept(_) if is_valid_identifier(key) => {
+                        p.pending.push((
+                            lowercase(key),
+                            Property {
+                                value: value.to_owned(),
+                                at: Location {
+                                    file: kind,
+                                    line: lineno,
+                                },
+                            },
+                        ));
+                        CurProp::Kept {
+                            idx: p.pending.len() - 1,
+                            sub,
+                        }
+                    }
+                    _ => CurProp::Ignored { sub },
+                };
+            }
+        }
     }
-
-    Ok(finish(sections))
+    p.flush();
+    Ok(finish(p.sections))
 }
 
 /// Decide what a header's (trimmed) inner text names, or `None` to ignore it.
@@ -407,6 +491,10 @@ fn finish(sections: Vec<RawSection<'_>>) -> ProfileSet {
     let has_prefixed_default = sections
         .iter()
         .any(|s| s.kind == SecKind::Profile && s.name == "default");
+    let count = |k: SecKind| sections.iter().filter(|s| s.kind == k).count();
+    out.profiles.reserve(count(SecKind::Profile) + 1);
+    out.sso_sessions.reserve(count(SecKind::SsoSession));
+    out.services.reserve(count(SecKind::Services));
     for raw in sections {
         let map = match raw.kind {
             SecKind::Profile => &mut out.profiles,
@@ -415,23 +503,20 @@ fn finish(sections: Vec<RawSection<'_>>) -> ProfileSet {
             SecKind::SsoSession => &mut out.sso_sessions,
             SecKind::Services => &mut out.services,
         };
-        let mut properties = HashMap::with_capacity(raw.props.len());
-        properties.extend(raw.props);
         map.insert(
             raw.name.to_owned(),
             Section {
                 name: raw.name.to_owned(),
                 at: Some(raw.at),
-                properties,
+                properties: raw.properties,
             },
         );
     }
     out
 }
 
-/// Cut an inline comment. With `need_ws`, a `#`/`;` only starts a comment
-/// when it follows a space or tab (property lines); otherwise any `#`/`;`
-/// does (section headers).
+/// Cut an inline comment: any `#`/`;` (section headers), or with `need_ws`
+/// only one that follows a space or tab.
 fn strip_comment(line: &str, need_ws: bool) -> &str {
     let bytes = line.as_bytes();
     let mut prev_ws = false;
@@ -455,16 +540,74 @@ fn split_sub_property(line: &str) -> Result<(&str, &str), String> {
     Ok((key, &line[eq + 1..]))
 }
 
+/// Trim spaces and tabs (only: other whitespace is content).
 fn trim_ws(s: &str) -> &str {
-    s.trim_matches(|c| c == ' ' || c == '\t')
+    let b = s.as_bytes();
+    let is_ws = |c: &u8| *c == b' ' || *c == b'\t';
+    let Some(start) = b.iter().position(|c| !is_ws(c)) else {
+        return "";
+    };
+    let end = b.iter().rposition(|c| !is_ws(c)).map_or(start, |e| e + 1);
+    &s[start..end]
 }
 
 /// Profile, section and property names: alphanumerics and `- / . % @ _ : +`.
 fn is_valid_identifier(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars().all(|c| {
-            c.is_alphanumeric() || matches!(c, '-' | '/' | '.' | '%' | '@' | '_' | ':' | '+')
-        })
+    const fn table() -> [bool; 128] {
+        let mut t = [false; 128];
+        let mut i = 0;
+        while i < 128 {
+            let c = i as u8;
+            t[i] = c.is_ascii_alphanumeric()
+                || matches!(c, b'-' | b'/' | b'.' | b'%' | b'@' | b'_' | b':' | b'+');
+            i += 1;
+        }
+        t
+    }
+    static ASCII_OK: [bool; 128] = table();
+    let ok = |c: char| {
+        if c.is_ascii() {
+            ASCII_OK[c as usize]
+        } else {
+            c.is_alphanumeric()
+        }
+    };
+    if s.is_ascii() {
+        !s.is_empty() && s.bytes().all(|b| ASCII_OK[b as usize])
+    } else {
+        s.chars().all(ok)
+    }
+}
+
+/// A small, fast, non-cryptographic hasher (FxHash) for the parser's own
+/// section index; keys are names from the user's own file.
+#[derive(Default, Clone, Copy)]
+struct BuildFx;
+
+struct Fx(u64);
+
+impl std::hash::BuildHasher for BuildFx {
+    type Hasher = Fx;
+    fn build_hasher(&self) -> Fx {
+        Fx(0)
+    }
+}
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
 }
 
 fn lowercase(s: &str) -> String {
@@ -591,6 +734,27 @@ mod tests {
     }
 
     #[test]
+    fn filtered_parse_matches_full_parse() {
+        let text = "[default]\nk = d\n[profile default]\nk = pd\n[profile a]\nk = a\n  -more\n\
+                    [profile b]\nk = b\n[sso-session s]\nx = 1\n[services v]\nsts =\n  endpoint_url = u\n";
+        let keep = |n: &str| n == "a" || n == "default";
+        let part = parse_profiles_matching(FileKind::Config, text, &keep).unwrap();
+        let full = parse_config(text).unwrap();
+        assert_eq!(part.profiles.len(), 2);
+        for name in ["a", "default"] {
+            assert_eq!(
+                format!("{:?}", part.profiles[name].properties.get("k")),
+                format!("{:?}", full.profiles[name].properties.get("k"))
+            );
+        }
+        assert!(part.sso_sessions.contains_key("s") && part.services.contains_key("v"));
+        // Errors in skipped profiles are still reported, at the same line.
+        let bad = "[profile a]\nk = 1\n[profile b]\nbroken\n";
+        let e = parse_profiles_matching(FileKind::Config, bad, &keep).unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (4, MSG_NO_EQUALS));
+    }
+
+    #[test]
     fn long_lines_and_many_continuations_are_linear() {
         // 4 MiB of one value plus 200k continuation lines; a quadratic parser
         // would take minutes here.
@@ -607,6 +771,24 @@ mod tests {
         // " ;" starts a comment: the value is the first "x".
         assert_eq!(set.profiles["a"].get("k"), Some("x"));
         assert_eq!(set.profiles["a"].get("big").unwrap().len(), 200_000 * 6);
+    }
+
+    #[test]
+    fn ten_thousand_profiles() {
+        let mut text = String::new();
+        for i in 0..10_000 {
+            text.push_str(&format!(
+                "[profile p{i}]\nrole_arn = arn:aws:iam::1:role/r{i}\nsource_profile = base\nregion = eu-west-1 # c\n\n"
+            ));
+        }
+        let t = std::time::Instant::now();
+        let set = parse_config(&text).unwrap();
+        // Generous (debug build, shared CI): only catches pathological slowness.
+        assert!(t.elapsed() < std::time::Duration::from_secs(3));
+        assert_eq!(set.profiles.len(), 10_000);
+        let p = &set.profiles["p9999"];
+        assert_eq!(p.get("region"), Some("eu-west-1"));
+        assert_eq!(p.prop("region").unwrap().at.line, 9999 * 5 + 4);
     }
 
     mod prop {

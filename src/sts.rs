@@ -17,9 +17,9 @@ use crate::creds::Credentials;
 /// Time allowed to open a TCP/TLS connection to STS.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Time allowed for one attempt, from sending to the last byte of the answer.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time allowed for one call, all retries included.
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(25);
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(12);
 /// Attempts per call (the SDK's standard retry with back-off on throttling
 /// and 5xx answers).
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -175,7 +175,11 @@ where
         )),
         SdkError::DispatchFailure(f) => {
             let why = if f.is_timeout() {
-                format!("timed out (connect {}s, attempt {}s)", CONNECT_TIMEOUT.as_secs(), ATTEMPT_TIMEOUT.as_secs())
+                format!(
+                    "timed out (connect {}s, attempt {}s)",
+                    CONNECT_TIMEOUT.as_secs(),
+                    ATTEMPT_TIMEOUT.as_secs()
+                )
             } else {
                 match f.as_connector_error() {
                     Some(c) => source_chain(c),

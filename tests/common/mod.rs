@@ -239,13 +239,15 @@ impl Moto {
             std::thread::sleep(Duration::from_millis(25));
         };
         loop {
-            if let Ok(resp) = http(port, "GET", "/", Duration::from_secs(2)) {
-                if resp.status > 0 {
-                    break;
-                }
+            if http(port, "GET", "/", Duration::from_secs(2)).is_ok_and(|r| r.status > 0) {
+                break;
             }
             if Instant::now() > deadline {
-                fail(child, stdin, &format!("port {port} did not answer within 30 s"));
+                fail(
+                    child,
+                    stdin,
+                    &format!("port {port} did not answer within 30 s"),
+                );
             }
             std::thread::sleep(Duration::from_millis(25));
         }
@@ -478,7 +480,12 @@ pub struct HttpResponse {
 }
 
 /// A tiny HTTP/1.1 client for loopback test servers (`Connection: close`).
-pub fn http(port: u16, method: &str, path: &str, timeout: Duration) -> std::io::Result<HttpResponse> {
+pub fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    timeout: Duration,
+) -> std::io::Result<HttpResponse> {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
@@ -604,8 +611,14 @@ impl TestHome {
     /// AWS_REGION, AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE.
     pub fn clean_env(&self) -> Vec<(String, String)> {
         let mut env = vec![
-            ("PATH".to_string(), test_path().to_string_lossy().into_owned()),
-            ("HOME".to_string(), self.path().to_string_lossy().into_owned()),
+            (
+                "PATH".to_string(),
+                test_path().to_string_lossy().into_owned(),
+            ),
+            (
+                "HOME".to_string(),
+                self.path().to_string_lossy().into_owned(),
+            ),
             ("LANG".to_string(), "C.UTF-8".to_string()),
         ];
         if self.moto {
@@ -616,7 +629,9 @@ impl TestHome {
 
     fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut cmd = Command::new(program);
-        cmd.env_clear().envs(self.clean_env()).current_dir(self.path());
+        cmd.env_clear()
+            .envs(self.clean_env())
+            .current_dir(self.path());
         cmd
     }
 
@@ -825,11 +840,12 @@ pub fn shell_eval_exported(
 // tmux: real terminals for interactive programs
 // ---------------------------------------------------------------------------
 
-/// A detached tmux session on its own server (`tmux -L <unique>`), killed on Drop.
+/// A detached tmux session on its own server (socket `tmux -S <tempdir>/<unique>`,
+/// so no stale socket is left in /tmp/tmux-UID), killed on Drop.
 /// The pane stays after its program exits (remain-on-exit) so the last screen can
 /// still be read; there is no status line, so the pane is exactly width x height.
 pub struct Tmux {
-    socket: String,
+    socket: PathBuf,
     dir: tempfile::TempDir,
 }
 
@@ -856,11 +872,11 @@ impl Tmux {
         )
         .expect("write tmux.conf");
         let tmux = Tmux {
-            socket: unique("awsrole"),
+            socket: dir.path().join(unique("tmux")),
             dir,
         };
         let mut cmd = Command::new("tmux");
-        cmd.arg("-L")
+        cmd.arg("-S")
             .arg(&tmux.socket)
             .arg("-f")
             .arg(&conf)
@@ -886,7 +902,7 @@ impl Tmux {
 
     fn tmux(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new("tmux");
-        cmd.arg("-L").arg(&self.socket).args(args);
+        cmd.arg("-S").arg(&self.socket).args(args);
         run(&mut cmd)
     }
 

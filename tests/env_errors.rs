@@ -1,0 +1,304 @@
+//! Every `awsrole env` failure: specific message with the fix, empty stdout,
+//! non-zero exit, no secret on stderr.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use common::{Output, TestHome, run, unique};
+
+const SECRET: &str = "wJalrXUtnFEMI-base-secret";
+
+fn base() -> String {
+    format!("[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = {SECRET}\n")
+}
+
+fn env(home: &TestHome, args: &[&str]) -> Output {
+    run(home.cmd().arg("env").args(args).args(["--shell", "bash"]))
+}
+
+#[track_caller]
+fn assert_error(out: &Output, code: i32, needles: &[&str]) {
+    assert_eq!(out.code, code, "{out:#?}");
+    assert_eq!(out.stdout, "", "stdout must stay empty on error");
+    assert!(out.stderr.starts_with("awsrole: error: "), "{}", out.stderr);
+    for n in needles {
+        assert!(
+            out.stderr.contains(n),
+            "stderr lacks {n:?}:\n{}",
+            out.stderr
+        );
+    }
+    assert!(
+        !out.stderr.contains(SECRET),
+        "secret leaked: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn unknown_profile_suggests_the_nearest_names() {
+    let home = TestHome::new();
+    home.write_config("[profile marketingadmin]\nregion = x\n[profile marketing-ro]\nregion = y\n[profile prod]\nregion = z\n");
+    let out = env(&home, &["marketingadmn"]);
+    assert_error(
+        &out,
+        3,
+        &["`marketingadmn` not found", "did you mean marketingadmin"],
+    );
+    assert!(!out.stderr.contains("prod"));
+    let none = TestHome::new();
+    assert_error(&env(&none, &["x"]), 3, &["not found", ".aws/config"]);
+}
+
+#[test]
+fn chain_errors_name_file_line_profile_and_fix() {
+    let home = TestHome::new();
+    let config = format!(
+        "{}[profile loop1]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = loop2\n\
+         [profile loop2]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = loop1\n\
+         [profile both]\nrole_arn = arn:aws:iam::1:role/c\nsource_profile = base\ncredential_source = Environment\n\
+         [profile neither]\nrole_arn = arn:aws:iam::1:role/d\n\
+         [profile orphan]\nrole_arn = arn:aws:iam::1:role/e\nsource_profile = nosuch\n\
+         [profile half]\naws_access_key_id = AKIDHALF\n\
+         [profile usehalf]\nrole_arn = arn:aws:iam::1:role/f\nsource_profile = half\n\
+         [profile badsource]\nrole_arn = arn:aws:iam::1:role/g\ncredential_source = environment\n\
+         [profile empty]\nregion = eu-west-1\n",
+        base()
+    );
+    home.write_config(&config);
+    let cfg = home.config_path().display().to_string();
+    let line_of = |needle: &str| config.lines().position(|l| l == needle).unwrap() + 1;
+    assert_error(
+        &env(&home, &["loop1"]),
+        3,
+        &["infinite loop", "loop1 -> loop2 -> loop1"],
+    );
+    assert_error(
+        &env(&home, &["both"]),
+        3,
+        &[
+            &format!("{cfg}:{}", line_of("credential_source = Environment")),
+            "both source_profile and credential_source",
+        ],
+    );
+    assert_error(
+        &env(&home, &["neither"]),
+        3,
+        &["`neither`", "source_profile", "credential_source"],
+    );
+    assert_error(
+        &env(&home, &["orphan"]),
+        3,
+        &["source profile nosuch", "orphan"],
+    );
+    assert_error(
+        &env(&home, &["half"]),
+        3,
+        &["`half`", "aws_secret_access_key"],
+    );
+    assert_error(
+        &env(&home, &["usehalf"]),
+        3,
+        &["`half`", "aws_secret_access_key"],
+    );
+    assert_error(
+        &env(&home, &["badsource"]),
+        3,
+        &["environment", "case-sensitive"],
+    );
+    assert_error(
+        &env(&home, &["empty"]),
+        3,
+        &["`empty`", "credential information"],
+    );
+}
+
+#[test]
+fn unparsable_config_names_file_and_line() {
+    let home = TestHome::new();
+    home.write_config("[profile ok]\nregion = x\n[profile broken]\nthis line has no equals\n");
+    let out = env(&home, &["ok"]);
+    assert_error(&out, 3, &[&format!("{}:4", home.config_path().display())]);
+    let creds = TestHome::new();
+    creds.write_credentials("[a]\n  -continued\n");
+    assert_error(
+        &env(&creds, &["a"]),
+        3,
+        &[&format!("{}:2", creds.credentials_path().display())],
+    );
+}
+
+/// A loopback server answering every request with one canned HTTP response.
+fn canned_server(status: &str, body: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let status = status.to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = vec![0u8; 65536];
+            let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+            let _ = s.read(&mut buf);
+            let reply = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = s.write_all(reply.as_bytes());
+        }
+    });
+    url
+}
+
+fn sts_error(code: &str, message: &str) -> &'static str {
+    Box::leak(
+        format!(
+            "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"
+        )
+        .into_boxed_str(),
+    )
+}
+
+fn role_home() -> (TestHome, String) {
+    let home = TestHome::new();
+    let role = format!("arn:aws:iam::123456789012:role/{}", unique("denied"));
+    home.write_config(&format!(
+        "{}[profile r]\nrole_arn = {role}\nsource_profile = base\n",
+        base()
+    ));
+    (home, role)
+}
+
+#[test]
+fn access_denied_names_the_role_and_keeps_the_old_cache() {
+    let (home, role) = role_home();
+    let url = canned_server(
+        "403 Forbidden",
+        sts_error(
+            "AccessDenied",
+            "User: arn:aws:iam::123456789012:user/bob is not authorized to perform: sts:AssumeRole",
+        ),
+    );
+    // An expired entry stays as it was.
+    std::fs::create_dir_all(home.cache_dir()).unwrap();
+    let hop = awsrole::chain::RoleHop {
+        profile: String::new(),
+        role_arn: role.clone(),
+        external_id: None,
+        mfa_serial: None,
+        role_session_name: None,
+        duration_seconds: None,
+        at: None,
+    };
+    let file = home
+        .cache_dir()
+        .join(format!("{}.json", awsrole::cache::assume_role_key(&hop)));
+    let old = r#"{"Credentials": {"AccessKeyId": "OLD", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "2020-01-01T00:00:00Z"}}"#;
+    std::fs::write(&file, old).unwrap();
+    let out = run(home
+        .cmd()
+        .args(["env", "r", "--shell", "bash"])
+        .env("AWS_ENDPOINT_URL_STS", &url));
+    assert_error(&out, 4, &["AccessDenied", &role, "trust policy"]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), old);
+}
+
+#[test]
+fn expired_source_credentials_say_what_to_refresh() {
+    let (home, _) = role_home();
+    let url = canned_server(
+        "400 Bad Request",
+        sts_error(
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        ),
+    );
+    let out = run(home
+        .cmd()
+        .args(["env", "r", "--shell", "bash"])
+        .env("AWS_ENDPOINT_URL_STS", &url));
+    assert_error(&out, 4, &["ExpiredToken", "expired", "profile `r`"]);
+}
+
+#[test]
+fn unreachable_endpoint_fails_in_seconds() {
+    let (home, _) = role_home();
+    // Refused connection.
+    let started = Instant::now();
+    let out = run(home
+        .cmd()
+        .args(["env", "r", "--shell", "bash"])
+        .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"));
+    assert_error(
+        &out,
+        5,
+        &["could not reach http://127.0.0.1:9", "Connection refused"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A server that accepts and never answers: bounded by the call timeout.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let _keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming() {
+            held.push(s);
+        }
+    });
+    let started = Instant::now();
+    let out = run(home
+        .cmd()
+        .args(["env", "r", "--shell", "bash"])
+        .env("AWS_ENDPOINT_URL_STS", &url));
+    let took = started.elapsed();
+    assert_error(&out, 5, &["could not reach", "no answer"]);
+    let bound = awsrole::sts::CALL_TIMEOUT + Duration::from_secs(3);
+    assert!(took < bound, "took {took:?}, bound {bound:?}");
+}
+
+#[test]
+fn mfa_without_a_terminal_is_a_clear_error() {
+    let home = TestHome::new().with_moto();
+    let role = format!("arn:aws:iam::123456789012:role/{}", unique("mfatty"));
+    home.write_config(&format!(
+        "{}[profile m]\nrole_arn = {role}\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n",
+        base()
+    ));
+    // setsid: no controlling terminal, as in cron or CI.
+    let mut cmd = home.cmd();
+    let program = cmd.get_program().to_owned();
+    let mut detached = std::process::Command::new("setsid");
+    detached
+        .arg("-w")
+        .arg(program)
+        .args(["env", "m", "--shell", "bash"])
+        .env_clear()
+        .envs(home.clean_env());
+    let out = run(&mut detached);
+    assert_error(
+        &out,
+        6,
+        &[
+            "MFA code",
+            "arn:aws:iam::123456789012:mfa/alice",
+            "no terminal",
+            "awsrole env m",
+        ],
+    );
+    assert_eq!(common::moto().count("AssumeRole", "RoleArn", &role), 0);
+    let _ = cmd;
+}
+
+#[test]
+fn bad_shell_name_is_a_usage_error() {
+    let home = TestHome::new();
+    let out = run(home.cmd().args(["env", "x", "--shell", "tcsh"]));
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+}

@@ -1,0 +1,507 @@
+//! Round-trips adversarial values through real shells (bash, zsh with and
+//! without rc_quotes, fish, dash) and through a strict PowerShell grammar
+//! checker. Missing peers are a failure, never a skip.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use awsrole::shell::{Shell, ShellKind, detect, from_process_name};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+const BATCH: usize = 64;
+
+fn cases() -> u32 {
+    match std::env::var("AWSROLE_PROPTEST_CASES") {
+        Ok(v) => v.parse().expect("AWSROLE_PROPTEST_CASES must be a number"),
+        Err(_) => 64,
+    }
+}
+
+fn runner() -> TestRunner {
+    TestRunner::new(Config {
+        cases: cases(),
+        // Keep the repository clean; failures print the minimal input.
+        failure_persistence: None,
+        ..Config::default()
+    })
+}
+
+// ---------------------------------------------------------------- values
+
+fn adversarial_char() -> impl Strategy<Value = char> {
+    let specials: Vec<char> =
+        "'\"\u{2018}\u{2019}\u{201a}\u{201b}$`\\%!#~*{}()[];&|<>-= \n\r\t^?@,:/"
+            .chars()
+            .collect();
+    let unicode = vec![
+        '\u{7f}',
+        '\u{80}',
+        '\u{83}',
+        '\u{85}',
+        '\u{9b}',
+        '\u{a0}',
+        'é',
+        'ё',
+        '\u{2028}',
+        '\u{2029}',
+        '\u{feff}',
+        '\u{f600}',
+        '\u{f6ff}',
+        '\u{fdd0}',
+        '\u{fffd}',
+        '\u{ffff}',
+        '\u{1f600}',
+        '\u{10ffff}',
+    ];
+    prop_oneof![
+        4 => prop::sample::select(specials),
+        2 => (1u8..=0x7f).prop_map(char::from),
+        1 => prop::sample::select(unicode),
+        1 => any::<char>().prop_filter("NUL is unrepresentable", |c| *c != '\0'),
+    ]
+}
+
+fn adversarial_value() -> impl Strategy<Value = String> {
+    let fragments = vec![
+        "'\\''",
+        "''",
+        "'''",
+        "\\'",
+        "$(id)",
+        "`id`",
+        "${HOME}",
+        "$HOME",
+        "'$'",
+        "\r\n",
+        "\\\\'",
+        "' + [char]10 + '",
+        "'; echo pwned; '",
+        "--",
+        "-e",
+        "~root",
+        "!!",
+        "*",
+        "%PATH%",
+        "\\n",
+    ];
+    let fragment = prop_oneof![
+        3 => adversarial_char().prop_map(String::from),
+        1 => prop::sample::select(fragments).prop_map(String::from),
+    ];
+    prop::collection::vec(fragment, 0..12).prop_map(|parts| parts.concat())
+}
+
+fn batch() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(adversarial_value(), BATCH)
+}
+
+/// Hand-picked values, checked on every run regardless of randomness.
+fn fixed_corpus() -> Vec<String> {
+    [
+        "",
+        "'",
+        "''",
+        "a''b",
+        "'a'",
+        "a'b$c\nd",
+        "\\",
+        "\\'",
+        "a\\",
+        "-e",
+        "-",
+        "--help",
+        "$(echo pwned)",
+        "`echo pwned`",
+        "\n",
+        "\r",
+        "\r\n",
+        "trailing\n\n",
+        "\t\x0b\x0c\x1b[31m\x7f",
+        "\u{2018}\u{2019}\u{201a}\u{201b}",
+        "'\u{2018}'",
+        "😀\u{10ffff}",
+        "\u{feff}\u{85}\u{2028}",
+        "\u{f600}\u{fdd0}\u{ffff}",
+        "%PATH% !! ~ * {a,b} #x",
+        "AKIA/wJalrXUtnFEMI+K7MDENG==",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+// ---------------------------------------------------------------- real shells
+
+#[derive(Clone, Copy, Debug)]
+enum Runner {
+    Bash,
+    BashCLocale,
+    Zsh,
+    ZshRcQuotes,
+    ZshCLocale,
+    Fish,
+    Dash,
+}
+
+const RUNNERS: [Runner; 7] = [
+    Runner::Bash,
+    Runner::BashCLocale,
+    Runner::Zsh,
+    Runner::ZshRcQuotes,
+    Runner::ZshCLocale,
+    Runner::Fish,
+    Runner::Dash,
+];
+
+impl Runner {
+    fn kind(self) -> ShellKind {
+        match self {
+            Runner::Bash | Runner::BashCLocale => ShellKind::Bash,
+            Runner::Zsh | Runner::ZshRcQuotes | Runner::ZshCLocale => ShellKind::Zsh,
+            Runner::Fish => ShellKind::Fish,
+            Runner::Dash => ShellKind::Posix,
+        }
+    }
+
+    /// Evaluates the file the way users do, then dumps the exported
+    /// environment NUL-separated (what child processes will really see).
+    fn command(self, script: &std::path::Path) -> Command {
+        let eval = r#"eval "$(cat "$1")"; env -0"#;
+        let (program, args): (&str, Vec<&str>) = match self {
+            Runner::Bash | Runner::BashCLocale => {
+                ("bash", vec!["--norc", "--noprofile", "-c", eval])
+            }
+            Runner::Zsh | Runner::ZshCLocale => ("zsh", vec!["-f", "-c", eval]),
+            Runner::ZshRcQuotes => (
+                "zsh",
+                vec![
+                    "-f",
+                    "-c",
+                    r#"setopt rc_quotes; eval "$(cat "$1")"; env -0"#,
+                ],
+            ),
+            Runner::Fish => ("fish", vec!["--no-config", "-c", "source $argv[1]; env -0"]),
+            Runner::Dash => ("dash", vec!["-c", eval]),
+        };
+        let mut cmd = Command::new(program);
+        cmd.args(args);
+        if !matches!(self, Runner::Fish) {
+            cmd.arg("sh"); // $0
+        }
+        cmd.arg(script);
+        let locale = match self {
+            Runner::BashCLocale | Runner::ZshCLocale => "C",
+            _ => "C.UTF-8",
+        };
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", std::env::temp_dir())
+            .env("LC_ALL", locale);
+        cmd
+    }
+}
+
+fn require_shell(program: &str) {
+    let ok = Command::new(program)
+        .args(["-c", "exit 0"])
+        .stdin(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "{program} is required for these tests (apt-get install -y zsh fish dash); refusing to skip"
+    );
+}
+
+/// Runs one batch through one shell; returns the exported environment.
+fn run_in_shell(runner: Runner, script: &str) -> HashMap<String, Vec<u8>> {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(script.as_bytes()).unwrap();
+    let out = runner.command(file.path()).output().unwrap_or_else(|e| {
+        panic!("{runner:?}: cannot start shell: {e}");
+    });
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{runner:?} failed ({}): {}\nscript:\n{script}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+        .split(|b| *b == 0)
+        .filter(|e| !e.is_empty())
+        .map(|entry| {
+            let eq = entry.iter().position(|b| *b == b'=').unwrap();
+            let name = String::from_utf8(entry[..eq].to_vec()).unwrap();
+            (name, entry[eq + 1..].to_vec())
+        })
+        .collect()
+}
+
+fn script_for(shell: &dyn Shell, values: &[String]) -> String {
+    let mut script = String::new();
+    for (i, v) in values.iter().enumerate() {
+        script += &shell.export(&format!("V{i}"), v).unwrap();
+    }
+    // unset must remove a variable we set, and be quiet for one never set.
+    script += &shell.export("GONE", "set before unset").unwrap();
+    script += &shell.unset("GONE");
+    script += &shell.unset("NEVER_SET");
+    script
+}
+
+fn check_round_trip(runner: Runner, values: &[String]) -> Result<(), TestCaseError> {
+    let shell = runner.kind().shell();
+    let script = script_for(shell, values);
+    let env = run_in_shell(runner, &script);
+    for (i, want) in values.iter().enumerate() {
+        let got = env.get(&format!("V{i}"));
+        prop_assert_eq!(
+            got.map(|b| String::from_utf8_lossy(b).into_owned()),
+            Some(want.clone()),
+            "{:?} V{}: statement {:?}",
+            runner,
+            i,
+            shell.export("V", want).unwrap()
+        );
+        prop_assert_eq!(got.unwrap().as_slice(), want.as_bytes());
+    }
+    prop_assert!(
+        !env.contains_key("GONE"),
+        "{:?}: unset left GONE set",
+        runner
+    );
+    prop_assert!(!env.contains_key("NEVER_SET"));
+    Ok(())
+}
+
+#[test]
+fn fixed_corpus_round_trips_in_real_shells() {
+    for runner in RUNNERS {
+        check_round_trip(runner, &fixed_corpus()).unwrap();
+    }
+}
+
+#[test]
+fn adversarial_values_round_trip_in_real_shells() {
+    for program in ["bash", "zsh", "fish", "dash"] {
+        require_shell(program);
+    }
+    runner()
+        .run(&batch(), |values| {
+            for runner in RUNNERS {
+                check_round_trip(runner, &values)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn unset_removes_variable_in_real_shells() {
+    for runner in RUNNERS {
+        let shell = runner.kind().shell();
+        let script = shell.export("KEEP", "k").unwrap()
+            + &shell.export("DROP", "d").unwrap()
+            + &shell.unset("DROP");
+        let env = run_in_shell(runner, &script);
+        assert_eq!(
+            env.get("KEEP").map(Vec::as_slice),
+            Some(&b"k"[..]),
+            "{runner:?}"
+        );
+        assert!(!env.contains_key("DROP"), "{runner:?}");
+    }
+}
+
+#[test]
+fn nul_is_an_error_naming_the_variable_not_the_value() {
+    for kind in [
+        ShellKind::Bash,
+        ShellKind::Zsh,
+        ShellKind::Fish,
+        ShellKind::PowerShell,
+        ShellKind::Posix,
+    ] {
+        let err = kind
+            .shell()
+            .export("AWS_SECRET_ACCESS_KEY", "s3cr3t\0tail")
+            .unwrap_err();
+        assert_eq!(err.name, "AWS_SECRET_ACCESS_KEY");
+        let shown = format!("{err} / {err:?}");
+        assert!(shown.contains("AWS_SECRET_ACCESS_KEY"), "{shown}");
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("tail"),
+            "{shown}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- PowerShell
+
+fn venv_python() -> PathBuf {
+    let venv = std::env::var_os("AWSROLE_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+    let python = venv.join("bin").join("python");
+    assert!(
+        python.exists(),
+        "no Python venv at {} (set AWSROLE_TEST_VENV or run scripts/test to create it); refusing to skip",
+        venv.display()
+    );
+    python
+}
+
+/// Runs tests/support/ps_check.py; Ok(json) or Err(stderr).
+fn ps_check(statements: &str) -> Result<serde_json::Value, String> {
+    let checker = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/ps_check.py");
+    let mut child = Command::new(venv_python())
+        .arg(checker)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run the venv python");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(statements.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !stderr.contains("ModuleNotFoundError"),
+        "tree_sitter / tree_sitter_powershell missing from the venv: {stderr}"
+    );
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).expect("checker printed invalid JSON"))
+    } else {
+        Err(stderr)
+    }
+}
+
+fn check_powershell(values: &[String]) -> Result<(), TestCaseError> {
+    let ps = ShellKind::PowerShell.shell();
+    let mut script = String::new();
+    let mut expected = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        let name = format!("V{i}");
+        let stmt = ps.export(&name, v).unwrap();
+        // Invoke-Expression receives each output line separately.
+        prop_assert!(
+            stmt.ends_with('\n') && stmt.matches('\n').count() == 1,
+            "{:?}",
+            stmt
+        );
+        prop_assert!(stmt.is_ascii(), "{:?}", stmt);
+        script += &stmt;
+        expected.push(serde_json::json!({"op": "set", "name": name, "value": v}));
+    }
+    let unset = ps.unset("GONE");
+    prop_assert_eq!(unset.matches('\n').count(), 1);
+    script += &unset;
+    expected.push(serde_json::json!({"op": "unset", "name": "GONE"}));
+
+    let got = ps_check(&script).map_err(|e| TestCaseError::fail(format!("{e}\n{script}")))?;
+    prop_assert_eq!(got, serde_json::Value::Array(expected));
+    Ok(())
+}
+
+#[test]
+fn fixed_corpus_parses_and_evaluates_in_powershell_grammar() {
+    check_powershell(&fixed_corpus()).unwrap();
+}
+
+#[test]
+fn adversarial_values_parse_and_evaluate_in_powershell_grammar() {
+    runner()
+        .run(&batch(), |values| check_powershell(&values))
+        .unwrap();
+}
+
+#[test]
+fn powershell_checker_accepts_valid_and_rejects_broken_statements() {
+    let good = "$Env:A = 'it''s' + [char]10 + 'x'\n\
+                $Env:B = '\u{2018}\u{2018}\u{201b}\u{201b}'\n\
+                Remove-Item -ErrorAction SilentlyContinue Env:A\n";
+    let got = ps_check(good).expect("valid statements rejected");
+    assert_eq!(
+        got,
+        serde_json::json!([
+            {"op": "set", "name": "A", "value": "it's\nx"},
+            {"op": "set", "name": "B", "value": "\u{2018}\u{201b}"},
+            {"op": "unset", "name": "A"},
+        ])
+    );
+
+    for bad in [
+        "$Env:A = 'it's'\n",           // undoubled quote
+        "$Env:A = 'it\u{2019}s'\n",    // undoubled typographic quote
+        "$Env:A = 'a\n",               // value split across lines
+        "$Env:A = 'a\rb'\n",           // CR splits Invoke-Expression input
+        "$Env:A = [char]10 + 'a'\n",   // numeric addition
+        "$Env:A = \"$(calc)\"\n",      // expandable string
+        "$Env:A = 'a'; calc\n",        // second statement
+        "$Env:A = 'a' + (calc)\n",     // subexpression
+        "$Env:A = '' + [char]55357\n", // lone surrogate
+        "$Env:A = 'a'",                // no final newline
+        "Remove-Item Env:A\n",         // would error when unset
+        "Remove-Item -ErrorAction SilentlyContinue Env:A; calc\n",
+    ] {
+        assert!(ps_check(bad).is_err(), "checker accepted {bad:?}");
+    }
+}
+
+// ---------------------------------------------------------------- detect
+
+const DETECT_CHILD: &str = "AWSROLE_TEST_DETECT_CHILD";
+
+/// Only does something when re-run by `detect_picks_the_parent_shell`.
+#[test]
+fn detect_child() {
+    if let Ok(fake_shell) = std::env::var(DETECT_CHILD) {
+        // A misleading $SHELL: the parent process must win.
+        let kind = detect(&|k| (k == "SHELL").then(|| fake_shell.clone()));
+        println!("DETECTED={}", kind.name());
+    }
+}
+
+#[test]
+fn detect_picks_the_parent_shell() {
+    let exe = std::env::current_exe().unwrap();
+    let exe = exe.to_str().unwrap();
+    // `; true` stops the shell from exec-ing the child in its own place.
+    let cmd = format!("'{exe}' --exact detect_child --nocapture --test-threads=1; true");
+    for (program, args, want) in [
+        ("bash", vec!["--norc", "-c"], ShellKind::Bash),
+        ("zsh", vec!["-f", "-c"], ShellKind::Zsh),
+        ("fish", vec!["--no-config", "-c"], ShellKind::Fish),
+        ("dash", vec!["-c"], ShellKind::Posix),
+        ("sh", vec!["-c"], ShellKind::Posix),
+    ] {
+        let fake_shell = if want == ShellKind::Fish {
+            "/bin/zsh"
+        } else {
+            "/usr/bin/fish"
+        };
+        let out = Command::new(program)
+            .args(args)
+            .arg(&cmd)
+            .env(DETECT_CHILD, fake_shell)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let line = format!("DETECTED={}\n", want.name());
+        assert!(stdout.contains(&line), "{program}: {stdout}");
+    }
+}
+
+#[test]
+fn process_names() {
+    assert_eq!(from_process_name("-zsh"), Some(ShellKind::Zsh));
+    assert_eq!(from_process_name("dash"), Some(ShellKind::Posix));
+    assert_eq!(from_process_name("cargo"), None);
+}
