@@ -93,12 +93,12 @@ fn profile_name(arg: Option<&str>, getenv: Getenv) -> String {
     }
     let profile = getenv("AWS_PROFILE").filter(|p| !p.is_empty());
     let legacy = getenv("AWS_DEFAULT_PROFILE").filter(|p| !p.is_empty());
-    if let (Some(p), Some(l)) = (&profile, &legacy) {
-        if p != l {
-            eprintln!(
-                "awsrole: warning: AWS_PROFILE={p} and AWS_DEFAULT_PROFILE={l} differ; using {p} (the AWS CLI v1 would use {l})"
-            );
-        }
+    if let (Some(p), Some(l)) = (&profile, &legacy)
+        && p != l
+    {
+        eprintln!(
+            "awsrole: warning: AWS_PROFILE={p} and AWS_DEFAULT_PROFILE={l} differ; using {p} (the AWS CLI v1 would use {l})"
+        );
     }
     profile.or(legacy).unwrap_or_else(|| "default".to_string())
 }
@@ -135,10 +135,8 @@ impl Resolver<'_> {
         let now = SystemTime::now();
         let mut seen = None;
         if let Some(cache) = self.cache {
-            if !force {
-                if let Some(c) = cache.read(&key).filter(|c| self.fresh(c)) {
-                    return Ok(c);
-                }
+            if !force && let Some(c) = cache.read(&key).filter(|c| self.fresh(c)) {
+                return Ok(c);
             }
             seen = cache.modified(&key);
         }
@@ -156,10 +154,10 @@ impl Resolver<'_> {
                     .map_err(|e| Error::new(Status::Failure, e.to_string()))?;
                 // Someone may have refreshed it while we waited.
                 let rewritten = cache.modified(&key) != seen;
-                if !force || rewritten {
-                    if let Some(c) = cache.read(&key).filter(|c| self.fresh(c)) {
-                        return Ok(c);
-                    }
+                if (!force || rewritten)
+                    && let Some(c) = cache.read(&key).filter(|c| self.fresh(c))
+                {
+                    return Ok(c);
                 }
                 Some(lock)
             }
@@ -182,13 +180,13 @@ impl Resolver<'_> {
             };
             Error::new(status, e.message)
         })?;
-        if let Some(cache) = self.cache {
-            if let Err(e) = cache.write(&key, &assumed.to_cache_json()) {
-                eprintln!(
-                    "awsrole: warning: could not write {}: {e} (the credentials are still exported)",
-                    cache.entry_path(&key).display()
-                );
-            }
+        if let Some(cache) = self.cache
+            && let Err(e) = cache.write(&key, &assumed.to_cache_json())
+        {
+            eprintln!(
+                "awsrole: warning: could not write {}: {e} (the credentials are still exported)",
+                cache.entry_path(&key).display()
+            );
         }
         Ok(assumed.credentials)
     }
@@ -300,7 +298,7 @@ pub fn describe_location(at: Location, locations: &Locations) -> String {
 
 /// Up to three profile names close to `wanted` (edit distance, or prefix).
 fn nearest_names<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let limit = (wanted.chars().count() / 3).max(2);
+    let limit = (wanted.chars().count() / 4).max(2);
     let mut scored: Vec<(usize, &str)> = names
         .filter_map(|n| {
             let d = edit_distance(&wanted.to_lowercase(), &n.to_lowercase());

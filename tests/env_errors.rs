@@ -271,8 +271,7 @@ fn mfa_without_a_terminal_is_a_clear_error() {
         base()
     ));
     // setsid: no controlling terminal, as in cron or CI.
-    let mut cmd = home.cmd();
-    let program = cmd.get_program().to_owned();
+    let program = common::awsrole_bin();
     let mut detached = std::process::Command::new("setsid");
     detached
         .arg("-w")
@@ -292,7 +291,6 @@ fn mfa_without_a_terminal_is_a_clear_error() {
         ],
     );
     assert_eq!(common::moto().count("AssumeRole", "RoleArn", &role), 0);
-    let _ = cmd;
 }
 
 #[test]
