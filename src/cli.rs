@@ -48,6 +48,10 @@ pub struct EnvCli {
     #[arg(long)]
     pub refresh: bool,
 
+    /// Never ask for an MFA code: fail with exit status 6 instead (for prompt hooks and scripts)
+    #[arg(long)]
+    pub no_input: bool,
+
     /// Cached credentials with less time left than this count as expired
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub min_ttl: Duration,

@@ -40,6 +40,8 @@ pub struct EnvArgs {
     pub shell: Option<ShellKind>,
     pub unset: bool,
     pub refresh: bool,
+    /// Fail instead of asking for an MFA code.
+    pub no_input: bool,
     pub min_ttl: Duration,
 }
 
@@ -79,6 +81,7 @@ pub fn run(args: &EnvArgs, getenv: Getenv) -> Result<String, Error> {
             sts: None,
             min_ttl: args.min_ttl,
             refresh: args.refresh,
+            no_input: args.no_input,
             getenv,
         };
         resolver.hop(chain.hops.len() - 1)?
@@ -122,6 +125,7 @@ struct Resolver<'a> {
     sts: Option<Sts>,
     min_ttl: Duration,
     refresh: bool,
+    no_input: bool,
     getenv: Getenv<'a>,
 }
 
@@ -165,6 +169,7 @@ impl Resolver<'_> {
         };
 
         let token_code = match &hop.mfa_serial {
+            Some(serial) if self.no_input => return Err(mfa::needed(serial, &hop.profile)),
             Some(serial) => Some(mfa::prompt_code(serial, &hop.profile)?),
             None => None,
         };

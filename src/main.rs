@@ -22,6 +22,7 @@ fn main() -> ExitCode {
                     shell,
                     unset: a.unset,
                     refresh: a.refresh,
+                    no_input: a.no_input,
                     min_ttl: a.min_ttl,
                 };
                 cmd_env::run(&args, &getenv)

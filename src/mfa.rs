@@ -22,3 +22,13 @@ pub fn prompt_code(serial: &str, profile: &str) -> Result<String, Error> {
     }
     Ok(code)
 }
+
+/// The error for `--no-input` when a code would be needed.
+pub fn needed(serial: &str, profile: &str) -> Error {
+    Error::new(
+        Status::Mfa,
+        format!(
+            "profile `{profile}` needs an MFA code for {serial}; run `awsrole env {profile}` in a terminal to enter it"
+        ),
+    )
+}
