@@ -300,3 +300,30 @@ fn bad_shell_name_is_a_usage_error() {
     assert_eq!(out.code, 2);
     assert_eq!(out.stdout, "");
 }
+
+#[test]
+fn no_input_never_prompts_for_mfa() {
+    let home = TestHome::new().with_moto();
+    let role = format!("arn:aws:iam::123456789012:role/{}", unique("noinput"));
+    home.write_config(&format!(
+        "{}[profile m]\nrole_arn = {role}\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/bob\n",
+        base()
+    ));
+    // Even with a terminal (tmux), --no-input must fail at once.
+    let tmux = home.tmux(
+        &format!(
+            "'{}' env m --shell bash --no-input; echo exit=$?; sleep 30",
+            common::awsrole_bin().display()
+        ),
+        150,
+        20,
+    );
+    let screen = tmux.wait_for("exit=", Duration::from_secs(20));
+    assert!(screen.contains("exit=6"), "{screen}");
+    assert!(!screen.contains("Enter MFA code"), "{screen}");
+    assert!(
+        screen.contains("run `awsrole env m` in a terminal"),
+        "{screen}"
+    );
+    assert_eq!(common::moto().count("AssumeRole", "RoleArn", &role), 0);
+}
