@@ -9,18 +9,84 @@ use clap::{Args, Parser, Subcommand};
     name = "awsrole",
     version,
     about = "Assume AWS roles from ~/.aws/config and export the credentials to your shell",
-    long_about = "Assume AWS roles from ~/.aws/config and export the credentials to your shell.\n\nCredentials are cached in the AWS CLI's own cache (~/.aws/cli/cache), so awsrole and the AWS CLI reuse each other's credentials and MFA sessions."
+    long_about = "Assume AWS roles from ~/.aws/config and export the credentials to your shell.\n\nCredentials are cached in the AWS CLI's own cache (~/.aws/cli/cache), so awsrole and the AWS CLI reuse each other's credentials and MFA sessions.",
+    after_help = ROOT_EXAMPLES
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
+const ROOT_EXAMPLES: &str = "\
+Examples:
+  eval \"$(awsrole env marketingadmin)\"   credentials into this shell
+  awsrole env --help                     more examples, for one command
+  source <(awsrole completions bash)     Tab completion";
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Print export lines for a profile's credentials
     #[command(after_help = ENV_EXAMPLES)]
     Env(EnvCli),
+
+    /// Run a command with a profile's credentials in its environment
+    ///
+    /// Resolves PROFILE exactly like `env` (cache, source profiles, MFA), then replaces awsrole with COMMAND: signals, the terminal and the exit status are the command's own. The command gets the variables `env` sets (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION when the profile sets a region, AWSROLE_PROFILE, AWSROLE_EXPIRATION), and AWS_PROFILE and AWS_DEFAULT_PROFILE are removed, so that every tool uses these credentials instead of resolving a profile again.
+    #[command(after_help = EXEC_EXAMPLES)]
+    Exec(ExecCli),
+
+    /// Print a profile's credentials as `credential_process` JSON
+    ///
+    /// For `credential_process = awsrole credential-process PROFILE` in another profile of ~/.aws/config: the AWS CLI and every SDK then get PROFILE's credentials through awsrole's cache, locks and MFA prompt. Prints {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"} on one line.
+    #[command(after_help = CREDENTIAL_PROCESS_EXAMPLES)]
+    CredentialProcess(CredentialProcessCli),
+
+    /// List every profile: kind, source chain, MFA, region, cached credentials
+    ///
+    /// Reads the config files and the cache only: no network, no prompt. CREDENTIALS is the state of the final role's cache entry: time left, `expiring` when less than 15 minutes are left (env and exec would refresh it), `expired`, or `none`.
+    #[command(after_help = LIST_EXAMPLES)]
+    List(ListCli),
+
+    /// Show the profile and time left of the credentials in this shell
+    ///
+    /// Reads the variables `awsrole env` sets (AWSROLE_PROFILE, AWSROLE_EXPIRATION, AWS_CREDENTIAL_EXPIRATION). Exit status 1 when no awsrole credentials are active or they have expired.
+    #[command(after_help = STATUS_EXAMPLES)]
+    Status(StatusCli),
+
+    /// Remove a profile's cached credentials
+    ///
+    /// Deletes the AWS CLI cache entries (~/.aws/cli/cache/<key>.json and awsrole's <key>.lock) of every role in the profile's chain, MFA sessions included, so that the next use calls STS again. Says on stderr what it removed. Credentials already exported in a shell are not revoked.
+    #[command(after_help = CLEAR_EXAMPLES)]
+    Clear(ClearCli),
+
+    /// Print a shell completion script
+    ///
+    /// At each Tab, the script asks awsrole for the candidates: subcommands, options, shell names and the profile names in your config files as they are at that moment, so it never needs regenerating when profiles change. The same script is printed by `COMPLETE=SHELL awsrole`.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsCli),
+
+    /// Print a prompt hook that refreshes credentials before they expire
+    ///
+    /// At each prompt, when the shell holds credentials from `awsrole env` that expire within AWSROLE_REFRESH_BEFORE (default 10m), the hook runs `awsrole env` for AWSROLE_PROFILE again and applies the result. When nothing is due it starts no process. It never waits for an MFA code unless AWSROLE_HOOK_MFA=prompt: it says once which command to run. After a failure it keeps the current credentials and retries after 1, 2, 4, 8 then every 10 minutes.
+    #[command(after_help = HOOK_EXAMPLES)]
+    Hook(HookCli),
+}
+
+const HOOK_EXAMPLES: &str = "\
+Examples:
+  eval \"$(awsrole hook bash)\"                               at the end of ~/.bashrc
+  eval \"$(awsrole hook zsh)\"                                in ~/.zshrc
+  awsrole hook fish | source                                in ~/.config/fish/config.fish
+  awsrole hook powershell | Out-String | Invoke-Expression  at the end of $PROFILE
+
+Variables: AWSROLE_REFRESH_BEFORE (default 10m), AWSROLE_HOOK_MFA=prompt (ask for
+MFA codes at the prompt instead of printing the command to run).";
+
+#[derive(Args, Debug)]
+pub struct HookCli {
+    /// Shell to print the hook for
+    #[arg(value_parser = ["bash", "zsh", "fish", "powershell", "pwsh", "sh", "posix"])]
+    pub shell: String,
 }
 
 const ENV_EXAMPLES: &str = "\
@@ -59,4 +125,159 @@ pub struct EnvCli {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 15m, 1h, 90s)"))
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  awsrole completions bash > ~/.local/share/bash-completion/completions/awsrole
+  awsrole completions zsh > ~/.zfunc/_awsrole      with fpath=(~/.zfunc $fpath) before compinit
+  awsrole completions fish > ~/.config/fish/completions/awsrole.fish
+  source <(awsrole completions bash)               in ~/.bashrc (zsh: ~/.zshrc, after compinit)
+  awsrole completions powershell | Out-String | Invoke-Expression   in $PROFILE
+  eval (awsrole completions elvish | slurp)        in ~/.config/elvish/rc.elv";
+
+#[derive(Args, Debug)]
+pub struct CompletionsCli {
+    /// Shell to print the completion script for
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// Shells that `awsrole completions` supports.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(alias = "pwsh")]
+    Powershell,
+    Elvish,
+}
+
+impl CompletionShell {
+    /// The name clap_complete knows the shell by.
+    pub fn name(self) -> &'static str {
+        match self {
+            CompletionShell::Bash => "bash",
+            CompletionShell::Zsh => "zsh",
+            CompletionShell::Fish => "fish",
+            CompletionShell::Powershell => "powershell",
+            CompletionShell::Elvish => "elvish",
+        }
+    }
+}
+
+const EXEC_EXAMPLES: &str = "\
+Examples:
+  awsrole exec marketingadmin -- terraform apply
+  awsrole exec marketingadmin -- aws s3 ls
+  awsrole exec prod -- sh -c 'echo \"$AWSROLE_PROFILE until $AWS_CREDENTIAL_EXPIRATION\"'
+  awsrole exec --no-input ci -- make deploy    exit 6 instead of asking for an MFA code
+
+Exit status: the command's; 127 when it is not found, 126 when it cannot be run;
+when the credentials cannot be had, awsrole's own: 1 failure, 2 usage, 3 config,
+4 STS error, 5 STS unreachable, 6 MFA code needed (--no-input).";
+
+#[derive(Args, Debug)]
+pub struct ExecCli {
+    /// Profile whose credentials the command gets
+    pub profile: String,
+
+    /// The command to run, and its arguments (after `--` if they start with `-`)
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<std::ffi::OsString>,
+
+    /// Ignore valid cached credentials: call STS and rewrite the cache
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// Never ask for an MFA code: fail with exit status 6 instead
+    #[arg(long)]
+    pub no_input: bool,
+
+    /// Cached credentials with less time left than this count as expired
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    pub min_ttl: Duration,
+}
+
+const CREDENTIAL_PROCESS_EXAMPLES: &str = "\
+Examples:
+  In ~/.aws/config (use the absolute path if awsrole is not on the PATH of every tool):
+    [profile marketing]
+    credential_process = awsrole credential-process marketingadmin
+    region = us-east-1
+  then any tool: aws s3 ls --profile marketing, AWS_PROFILE=marketing terraform plan
+
+  awsrole credential-process marketingadmin | jq -r .Expiration
+
+The profile holding credential_process must not be PROFILE itself nor one of its
+source profiles: awsrole refuses such loops (exit status 3).";
+
+#[derive(Args, Debug)]
+pub struct CredentialProcessCli {
+    /// Profile whose credentials to print
+    pub profile: String,
+
+    /// Never ask for an MFA code: fail with exit status 6 instead
+    #[arg(long)]
+    pub no_input: bool,
+
+    /// Cached credentials with less time left than this count as expired
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    pub min_ttl: Duration,
+}
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  awsrole list
+  awsrole list --json | jq -r '.[] | select(.kind == \"role\") | .name'
+  awsrole list --json | jq -r '.[] | select(.cached.fresh) | .name'    roles ready without STS";
+
+#[derive(Args, Debug)]
+pub struct ListCli {
+    /// Print JSON (an array of objects, one per profile) for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+const STATUS_EXAMPLES: &str = "\
+Examples:
+  awsrole status
+  awsrole status --verify      also ask STS (GetCallerIdentity) whose credentials they are
+  awsrole status --json | jq .seconds_left
+  awsrole status 2>/dev/null || eval \"$(awsrole env marketingadmin)\"";
+
+#[derive(Args, Debug)]
+pub struct StatusCli {
+    /// Also call STS GetCallerIdentity with the credentials and show the identity
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+const CLEAR_EXAMPLES: &str = "\
+Examples:
+  awsrole clear marketingadmin    its cached credentials and those of its source roles
+  awsrole clear                   the profile in $AWS_PROFILE, else `default`
+  awsrole clear --all             cached roles of every profile in your config files
+
+--all leaves alone the cache files that no profile in your config accounts for
+(e.g. the AWS CLI's own SSO or web-identity entries).";
+
+#[derive(Args, Debug)]
+pub struct ClearCli {
+    /// Profile to clear [default: $AWS_PROFILE, then $AWS_DEFAULT_PROFILE, then `default`]
+    pub profile: Option<String>,
+
+    /// Clear the cached credentials of every profile in the config files
+    #[arg(long, conflicts_with = "profile")]
+    pub all: bool,
 }

@@ -7,6 +7,8 @@ use awsrole::error::{Error, Status};
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // `COMPLETE=SHELL awsrole ...`: answer a Tab and exit (before any output).
+    awsrole::cmd_completions::complete_from_env();
     let cli = Cli::parse();
     let getenv = |k: &str| std::env::var(k).ok();
     let result = match cli.command {
@@ -27,6 +29,18 @@ fn main() -> ExitCode {
                 };
                 cmd_env::run(&args, &getenv)
             }),
+        // Returns only if the command could not be started.
+        Command::Exec(a) => awsrole::cmd_exec::run(&a, &getenv).map(|never| match never {}),
+        Command::CredentialProcess(a) => awsrole::cmd_credential_process::run(&a, &getenv),
+        Command::List(a) => awsrole::cmd_list::run(&a, &getenv),
+        Command::Status(a) => awsrole::cmd_status::run(&a, &getenv),
+        Command::Clear(a) => awsrole::cmd_clear::run(&a, &getenv),
+        Command::Completions(a) => Ok(awsrole::cmd_completions::run(a.shell)),
+        Command::Hook(a) => a
+            .shell
+            .parse()
+            .map_err(|e: String| Error::new(Status::Usage, e))
+            .and_then(awsrole::cmd_hook::run),
     };
     match result {
         Ok(out) => {

@@ -23,6 +23,8 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(12);
 /// Attempts per call (the SDK's standard retry with back-off on throttling
 /// and 5xx answers).
 pub const MAX_ATTEMPTS: u32 = 3;
+/// A call still unanswered after this long is announced on stderr.
+pub const SLOW_NOTICE: Duration = Duration::from_secs(2);
 
 /// Where and how to reach STS.
 #[derive(Clone, Debug)]
@@ -97,9 +99,9 @@ impl Sts {
             .set_serial_number(hop.mfa_serial.clone())
             .set_token_code(req.token_code.clone())
             .set_duration_seconds(hop.duration_seconds.and_then(|d| i32::try_from(d).ok()));
+        let what = format!("AssumeRole {} for profile `{}`", hop.role_arn, hop.profile);
         let out = self
-            .runtime
-            .block_on(call.send())
+            .block_on_noting(&what, call.send())
             .map_err(|e| describe(e, hop, &self.target))?;
         let Some(c) = out.credentials else {
             return Err(StsError {
@@ -121,6 +123,39 @@ impl Sts {
             },
             assumed_role_id: user.as_ref().map(|u| u.assumed_role_id.clone()),
             arn: user.map(|u| u.arn),
+        })
+    }
+
+    /// Who `creds` belong to (GetCallerIdentity).
+    pub fn get_caller_identity(&self, creds: &Credentials) -> Result<Identity, StsError> {
+        let client = self.client(creds);
+        let out = self
+            .block_on_noting("GetCallerIdentity", client.get_caller_identity().send())
+            .map_err(|e| describe_identity_error(e, &self.target))?;
+        Ok(Identity {
+            account: out.account,
+            arn: out.arn,
+            user_id: out.user_id,
+        })
+    }
+
+    /// Run `call` to its end; if it has not answered within [`SLOW_NOTICE`],
+    /// say once on stderr what we are waiting for (the SDK's timeouts still
+    /// bound the wait).
+    fn block_on_noting<F: std::future::Future>(&self, what: &str, call: F) -> F::Output {
+        self.runtime.block_on(async {
+            let mut call = std::pin::pin!(call);
+            match tokio::time::timeout(SLOW_NOTICE, &mut call).await {
+                Ok(out) => out,
+                Err(_) => {
+                    eprintln!(
+                        "awsrole: waiting for {} to answer {what} (giving up after {}s)",
+                        endpoint_name(&self.target),
+                        CALL_TIMEOUT.as_secs()
+                    );
+                    call.await
+                }
+            }
         })
     }
 
@@ -225,6 +260,75 @@ where
                 "AssumeRole {role} (profile `{profile}`) failed: {}",
                 source_chain(&err)
             ),
+        },
+    }
+}
+
+/// What GetCallerIdentity says about a set of credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub account: Option<String>,
+    pub arn: Option<String>,
+    pub user_id: Option<String>,
+}
+
+fn endpoint_name(target: &Target) -> String {
+    target
+        .endpoint
+        .clone()
+        .unwrap_or_else(|| format!("the STS endpoint of region {}", target.region))
+}
+
+fn describe_identity_error<E, R>(err: SdkError<E, R>, target: &Target) -> StsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let endpoint = endpoint_name(target);
+    let unreachable = |why: String| StsError {
+        kind: StsErrorKind::Unreachable,
+        message: format!(
+            "could not reach {endpoint} to verify the credentials (GetCallerIdentity): {why}; check the network, the region and any endpoint_url / AWS_ENDPOINT_URL_STS setting"
+        ),
+    };
+    match &err {
+        SdkError::TimeoutError(_) => unreachable(format!(
+            "no answer within {}s ({MAX_ATTEMPTS} attempts)",
+            CALL_TIMEOUT.as_secs()
+        )),
+        SdkError::DispatchFailure(f) => unreachable(if f.is_timeout() {
+            format!(
+                "timed out (connect {}s, attempt {}s)",
+                CONNECT_TIMEOUT.as_secs(),
+                ATTEMPT_TIMEOUT.as_secs()
+            )
+        } else {
+            match f.as_connector_error() {
+                Some(c) => source_chain(c),
+                None => "connection failed".to_string(),
+            }
+        }),
+        SdkError::ServiceError(s) => {
+            let e = s.err();
+            let code = e.code().unwrap_or("Unknown");
+            let text = e.message().unwrap_or("");
+            let hint = match code {
+                "ExpiredToken" | "ExpiredTokenException" => {
+                    "the credentials have expired: refresh them with `awsrole env --refresh`"
+                }
+                "InvalidClientTokenId" | "SignatureDoesNotMatch" => {
+                    "STS does not accept these credentials: they were revoked, or the variables were changed by hand"
+                }
+                _ => "GetCallerIdentity failed",
+            };
+            StsError {
+                kind: StsErrorKind::Service,
+                message: format!("STS error {code}: {text} ({hint})"),
+            }
+        }
+        _ => StsError {
+            kind: StsErrorKind::Service,
+            message: format!("GetCallerIdentity failed: {}", source_chain(&err)),
         },
     }
 }

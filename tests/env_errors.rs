@@ -23,7 +23,23 @@ fn env(home: &TestHome, args: &[&str]) -> Output {
 fn assert_error(out: &Output, code: i32, needles: &[&str]) {
     assert_eq!(out.code, code, "{out:#?}");
     assert_eq!(out.stdout, "", "stdout must stay empty on error");
-    assert!(out.stderr.starts_with("awsrole: error: "), "{}", out.stderr);
+    // One error, last; before it only progress notices such as "awsrole:
+    // waiting for ... to answer" (a slow endpoint, a held lock).
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("awsrole: error: ")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        lines[..lines.len() - 1]
+            .iter()
+            .all(|l| l.starts_with("awsrole: ") && !l.starts_with("awsrole: error: ")),
+        "{}",
+        out.stderr
+    );
     for n in needles {
         assert!(
             out.stderr.contains(n),
@@ -326,4 +342,40 @@ fn no_input_never_prompts_for_mfa() {
         "{screen}"
     );
     assert_eq!(common::moto().count("AssumeRole", "RoleArn", &role), 0);
+}
+
+#[test]
+fn no_input_does_not_wait_for_a_process_asking_for_the_code() {
+    let home = TestHome::new().with_moto();
+    let role = format!("arn:aws:iam::123456789012:role/{}", unique("mfalock"));
+    let serial = "arn:aws:iam::123456789012:mfa/carol";
+    home.write_config(&format!(
+        "{}[profile m]\nrole_arn = {role}\nsource_profile = base\nmfa_serial = {serial}\n",
+        base()
+    ));
+    let hop = awsrole::chain::RoleHop {
+        profile: "m".into(),
+        role_arn: role.clone(),
+        external_id: None,
+        mfa_serial: Some(serial.into()),
+        role_session_name: None,
+        duration_seconds: None,
+        at: None,
+    };
+    // Another awsrole holds the lock, as while it waits for a typed code.
+    std::fs::create_dir_all(home.cache_dir()).unwrap();
+    let lock = std::fs::File::create(
+        home.cache_dir()
+            .join(format!("{}.lock", awsrole::cache::assume_role_key(&hop))),
+    )
+    .unwrap();
+    lock.lock().unwrap();
+    let started = Instant::now();
+    let out = env(&home, &["m", "--no-input"]);
+    assert_error(&out, 6, &["needs an MFA code", serial]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -12,6 +12,10 @@ impl Shell for Bash {
     fn unset(&self, name: &str) -> String {
         posix::unset(name)
     }
+
+    fn hook(&self) -> Option<&'static str> {
+        Some(include_str!("../../shell/awsrole.bash"))
+    }
 }
 
 #[cfg(test)]

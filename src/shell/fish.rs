@@ -21,6 +21,10 @@ impl Shell for Fish {
     fn unset(&self, name: &str) -> String {
         format!("set -e {name}\n")
     }
+
+    fn hook(&self) -> Option<&'static str> {
+        Some(include_str!("../../shell/awsrole.fish"))
+    }
 }
 
 #[cfg(test)]

@@ -63,6 +63,11 @@ pub trait Shell {
     fn export(&self, name: &str, value: &str) -> Result<String, UnrepresentableValue>;
     /// One statement that removes NAME from the environment, ending in '\n' (no error if already unset).
     fn unset(&self, name: &str) -> String;
+    /// The prompt hook script that `awsrole hook SHELL` prints (a file in
+    /// `shell/`, embedded), or `None` for a shell without prompt hooks.
+    fn hook(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A value the shell cannot hold (e.g. NUL). Display names the variable, NEVER the value (values are secrets).

@@ -20,6 +20,10 @@ impl Shell for PowerShell {
     fn unset(&self, name: &str) -> String {
         format!("Remove-Item -ErrorAction SilentlyContinue Env:{name}\n")
     }
+
+    fn hook(&self) -> Option<&'static str> {
+        Some(include_str!("../../shell/awsrole.ps1"))
+    }
 }
 
 fn expression(value: &str) -> String {

@@ -13,6 +13,10 @@ impl Shell for Zsh {
     fn unset(&self, name: &str) -> String {
         posix::unset(name)
     }
+
+    fn hook(&self) -> Option<&'static str> {
+        Some(include_str!("../../shell/awsrole.zsh"))
+    }
 }
 
 #[cfg(test)]

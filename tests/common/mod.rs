@@ -960,40 +960,6 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-
-    /// The exit status once the pane's program has exited, else `None`.
-    pub fn exit_status(&self) -> Option<i32> {
-        let out = self.tmux_ok(&[
-            "display-message",
-            "-p",
-            "-t",
-            TMUX_TARGET,
-            "#{pane_dead} #{pane_dead_status}",
-        ]);
-        let mut parts = out.split_whitespace();
-        match parts.next() {
-            Some("1") => Some(parts.next().and_then(|s| s.parse().ok()).unwrap_or(-1)),
-            _ => None,
-        }
-    }
-
-    /// Waits for the pane's program to exit; returns its exit status.
-    #[track_caller]
-    pub fn wait_exit(&self, timeout: Duration) -> i32 {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(code) = self.exit_status() {
-                return code;
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "timed out after {timeout:?} waiting for the program to exit:\n{}",
-                    self.capture()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
 }
 
 impl Drop for Tmux {

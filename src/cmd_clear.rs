@@ -1,0 +1,181 @@
+//! `awsrole clear [PROFILE | --all]`: remove cached credentials so that the
+//! next use calls STS (and asks for the MFA code) again.
+//!
+//! The cache folder is the AWS CLI's (`~/.aws/cli/cache`), shared with other
+//! tools, so only files awsrole can attribute are removed: for each role
+//! hop of the profile's chain, `<key>.json` (the AWS CLI's entry, MFA
+//! sessions included: a role with `mfa_serial` is cached under its own
+//! key), awsrole's `<key>.lock` and a leftover `<key>.json.awsrole-tmp`.
+//! `--all` does that for every profile in the config files; other files
+//! (e.g. the AWS CLI's web-identity or SSO entries) are left alone and
+//! counted. What was removed is said on stderr; stdout stays empty.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::Getenv;
+use crate::cache;
+use crate::chain::RoleHop;
+use crate::cli::ClearCli;
+use crate::error::{Error, Status};
+use crate::resolve::{self, Config};
+
+/// One cache key and the roles (profile, ARN) that use it.
+struct Key {
+    users: BTreeSet<(String, String)>,
+}
+
+pub fn run(args: &ClearCli, getenv: Getenv) -> Result<String, Error> {
+    let config = Config::load(getenv)?;
+    let Some(dir) = config.cache_dir() else {
+        return Err(Error::new(
+            Status::Failure,
+            "no home directory (HOME is not set), so there is no ~/.aws/cli/cache to clear",
+        ));
+    };
+    let mut keys: BTreeMap<String, Key> = BTreeMap::new();
+    let mut add = |hop: &RoleHop| {
+        keys.entry(cache::assume_role_key(hop))
+            .or_insert_with(|| Key {
+                users: BTreeSet::new(),
+            })
+            .users
+            .insert((hop.profile.clone(), hop.role_arn.clone()));
+    };
+    let what = if args.all {
+        let mut names: Vec<&String> = config.set.profiles.keys().collect();
+        names.sort();
+        for name in names {
+            // A profile whose chain does not resolve cannot have been cached
+            // under it (the AWS CLI follows the same rules).
+            if let Ok(chain) = config.chain(name) {
+                chain.hops.iter().for_each(&mut add);
+            }
+        }
+        "any profile".to_string()
+    } else {
+        let name = resolve::profile_name(args.profile.as_deref(), getenv);
+        let chain = config.chain(&name)?;
+        chain.hops.iter().for_each(&mut add);
+        if chain.hops.is_empty() {
+            eprintln!(
+                "awsrole: profile `{name}` assumes no role, so awsrole caches nothing for it"
+            );
+            return Ok(String::new());
+        }
+        format!("profile `{name}`")
+    };
+
+    let mut removed = 0;
+    let mut failures = Vec::new();
+    for (key, k) in &keys {
+        let files = match remove_key(&dir, key) {
+            Ok(files) => files,
+            Err(e) => {
+                failures.push(e);
+                continue;
+            }
+        };
+        if files.is_empty() {
+            continue;
+        }
+        removed += 1;
+        let users: Vec<String> = k
+            .users
+            .iter()
+            .map(|(p, arn)| format!("{arn} (profile `{p}`)"))
+            .collect();
+        let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "awsrole: removed {}: {}",
+            names.join(", "),
+            users.join(", ")
+        );
+    }
+    if removed == 0 && failures.is_empty() {
+        eprintln!(
+            "awsrole: nothing cached for {what} ({} role cache {} checked in {})",
+            keys.len(),
+            if keys.len() == 1 { "entry" } else { "entries" },
+            dir.display()
+        );
+    }
+    if args.all {
+        let others = foreign_files(&dir);
+        if others > 0 {
+            eprintln!(
+                "awsrole: left {others} other file{} in {}: they belong to no role of a profile in your config files (e.g. the AWS CLI's SSO or web-identity entries)",
+                if others == 1 { "" } else { "s" },
+                dir.display()
+            );
+        }
+    }
+    if let Some(active) = getenv("AWSROLE_PROFILE").filter(|p| !p.is_empty())
+        && (args.all
+            || keys
+                .values()
+                .any(|k| k.users.iter().any(|(p, _)| *p == active)))
+    {
+        eprintln!(
+            "awsrole: note: this shell still holds the credentials of `{active}` exported; eval \"$(awsrole env --unset)\" removes them"
+        );
+    }
+    if !failures.is_empty() {
+        return Err(Error::new(Status::Failure, failures.join("; ")));
+    }
+    Ok(String::new())
+}
+
+/// Remove the files of one key; the paths removed. The lock is taken first
+/// (without waiting) so that a refresh in progress is not cut in half; a
+/// busy lock is an error naming its holder.
+fn remove_key(dir: &Path, key: &str) -> Result<Vec<PathBuf>, String> {
+    let json = dir.join(format!("{key}.json"));
+    let lock_path = dir.join(format!("{key}.lock"));
+    let tmp = dir.join(format!("{key}.json.awsrole-tmp"));
+    let lock = match OpenOptions::new().read(true).write(true).open(&lock_path) {
+        Ok(f) => Some(f),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("cannot open {}: {e}", lock_path.display())),
+    };
+    if let Some(f) = &lock {
+        match f.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                let holder = fs::read_to_string(&lock_path).unwrap_or_default();
+                let holder = holder.trim();
+                return Err(format!(
+                    "{} is being refreshed right now{}; try again when it is done",
+                    json.display(),
+                    if holder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (the lock was last taken by {holder})")
+                    }
+                ));
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(format!("cannot lock {}: {e}", lock_path.display()));
+            }
+        }
+    }
+    let mut removed = Vec::new();
+    for path in [&json, &tmp, &lock_path] {
+        match fs::remove_file(path) {
+            Ok(()) => removed.push(path.clone()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
+        }
+    }
+    drop::<Option<File>>(lock);
+    Ok(removed)
+}
+
+/// Files left in the cache folder after `--all`.
+fn foreign_files(dir: &Path) -> usize {
+    fs::read_dir(dir)
+        .map(|entries| entries.filter_map(Result::ok).count())
+        .unwrap_or(0)
+}

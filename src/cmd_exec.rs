@@ -1,0 +1,89 @@
+//! `awsrole exec PROFILE -- COMMAND [ARGS...]`: resolve the profile, then
+//! replace this process with COMMAND (execvp), the credentials in its
+//! environment.
+//!
+//! Because the process is replaced, the command keeps awsrole's PID, its
+//! terminal and its place in the job; signals reach it directly and its exit
+//! status is the one the caller sees. awsrole prints nothing on stdout, and
+//! every file it opened is close-on-exec (Rust's default), the cache lock
+//! included (it is released before the exec anyway).
+//!
+//! AWS_PROFILE and AWS_DEFAULT_PROFILE are removed from the command's
+//! environment. With them left in place most SDKs still pick the
+//! environment credentials, but tools that pass the profile on explicitly
+//! (`--profile "$AWS_PROFILE"`, a Terraform `profile =` from the
+//! environment, `boto3.Session(profile_name=...)`) would resolve that
+//! profile again: a second STS call or MFA prompt, a different identity
+//! when AWS_PROFILE named another profile, or a self-assume when the
+//! profile's source is `credential_source = Environment`. Removing them
+//! leaves exactly one identity in the command's environment; AWSROLE_PROFILE
+//! says which profile it came from.
+
+use std::convert::Infallible;
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+use crate::Getenv;
+use crate::cli::ExecCli;
+use crate::cmd_env;
+use crate::error::{Error, Status};
+use crate::resolve;
+
+/// Removed from the command's environment (see the module documentation).
+pub const REMOVED: [&str; 2] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
+
+/// Exit status when the command is not found (as in POSIX shells).
+pub const NOT_FOUND: i32 = 127;
+/// Exit status when the command exists but cannot be run.
+pub const CANNOT_RUN: i32 = 126;
+
+/// Returns only on failure. A failure to resolve the profile is an `Error`
+/// (exit 1-6); a failure to start the command exits here with 127 or 126.
+pub fn run(args: &ExecCli, getenv: Getenv) -> Result<Infallible, Error> {
+    let Some((program, rest)) = args.command.split_first() else {
+        return Err(Error::new(
+            Status::Usage,
+            "no command given: awsrole exec PROFILE -- COMMAND [ARGS...]",
+        ));
+    };
+    let opts = resolve::Options {
+        refresh: args.refresh,
+        no_input: args.no_input,
+        min_ttl: args.min_ttl,
+    };
+    let r = resolve::credentials(&args.profile, &opts, getenv)?;
+    let mut cmd = Command::new(program);
+    cmd.args(rest);
+    for (name, value) in
+        cmd_env::assignments(&r.profile, &r.credentials, r.region.as_deref(), getenv)
+    {
+        match value {
+            Some(v) => cmd.env(name, v),
+            None => cmd.env_remove(name),
+        };
+    }
+    for name in REMOVED {
+        cmd.env_remove(name);
+    }
+    // Only returns if the exec failed.
+    let err = cmd.exec();
+    let shown = program.to_string_lossy();
+    let (code, why) = describe_exec_error(&err);
+    eprintln!("awsrole: error: cannot run `{shown}`: {why}");
+    std::process::exit(code);
+}
+
+fn describe_exec_error(err: &io::Error) -> (i32, String) {
+    match err.kind() {
+        io::ErrorKind::NotFound => (
+            NOT_FOUND,
+            "command not found (check its name and PATH)".to_string(),
+        ),
+        io::ErrorKind::PermissionDenied => (
+            CANNOT_RUN,
+            format!("{err} (is it executable, and not a directory?)"),
+        ),
+        _ => (CANNOT_RUN, err.to_string()),
+    }
+}

@@ -1,0 +1,659 @@
+//! Profile name -> credentials: the one path shared by `env`, `exec` and
+//! `credential-process`.
+//!
+//! Warm path: two config files, one cache file. The SDK, the tokio runtime
+//! and the network are reached only on a cache miss.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use crate::Getenv;
+use crate::cache::{self, Cache};
+use crate::chain::{self, Base, Chain, RoleHop};
+use crate::creds::Credentials;
+use crate::error::{Error, Status};
+use crate::files::{self, Locations};
+use crate::profile_file::{FileKind, Location, ProfileSet, Section};
+use crate::sts::{self, Sts, StsErrorKind};
+use crate::{endpoint, mfa, source};
+
+/// How long to wait for another process refreshing the same role (it may be
+/// waiting for someone to type an MFA code).
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Region for STS when neither the profile nor the environment names one.
+pub const FALLBACK_REGION: &str = "us-east-1";
+
+/// How a profile's credentials may be obtained.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Ignore a valid cache entry for the final role: call STS and rewrite it.
+    pub refresh: bool,
+    /// Fail with exit status 6 instead of asking for an MFA code.
+    pub no_input: bool,
+    /// Cache entries with less time left than this count as expired.
+    pub min_ttl: Duration,
+}
+
+/// What a profile resolved to.
+#[derive(Debug)]
+pub struct Resolved {
+    pub profile: String,
+    pub credentials: Credentials,
+    /// The profile's own `region`, if it sets one.
+    pub region: Option<String>,
+}
+
+/// The config and credentials files, located and parsed.
+pub struct Config {
+    pub locations: Locations,
+    pub set: ProfileSet,
+}
+
+impl Config {
+    pub fn load(getenv: Getenv) -> Result<Config, Error> {
+        let locations = files::locate(getenv, files::current_platform());
+        let set = files::load(&locations).map_err(|e| Error::new(Status::Config, e.to_string()))?;
+        Ok(Config { locations, set })
+    }
+
+    /// The profile's chain, or a config error naming file, line and fix.
+    pub fn chain(&self, name: &str) -> Result<Chain, Error> {
+        chain::resolve(&self.set, name).map_err(|e| chain_error(e, &self.set, &self.locations))
+    }
+
+    /// `~/.aws/cli/cache`, when there is a home directory.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        cache_dir(&self.locations)
+    }
+
+    /// `file:line` of a location in one of the two files.
+    pub fn describe(&self, at: Location) -> String {
+        describe_location(at, &self.locations)
+    }
+}
+
+/// `<home>/.aws/cli/cache`, the AWS CLI's credential cache.
+pub fn cache_dir(locations: &Locations) -> Option<PathBuf> {
+    locations
+        .home
+        .as_ref()
+        .map(|home| home.join(".aws").join("cli").join("cache"))
+}
+
+/// PROFILE, then AWS_PROFILE, then AWS_DEFAULT_PROFILE, then `default`.
+pub fn profile_name(arg: Option<&str>, getenv: Getenv) -> String {
+    if let Some(p) = arg {
+        return p.to_string();
+    }
+    let profile = getenv("AWS_PROFILE").filter(|p| !p.is_empty());
+    let legacy = getenv("AWS_DEFAULT_PROFILE").filter(|p| !p.is_empty());
+    if let (Some(p), Some(l)) = (&profile, &legacy)
+        && p != l
+    {
+        eprintln!(
+            "awsrole: warning: AWS_PROFILE={p} and AWS_DEFAULT_PROFILE={l} differ; using {p} (the AWS CLI v1 would use {l})"
+        );
+    }
+    profile.or(legacy).unwrap_or_else(|| "default".to_string())
+}
+
+/// The region STS is called in: the profile's, else AWS_REGION, else
+/// AWS_DEFAULT_REGION, else [`FALLBACK_REGION`].
+pub fn sts_region(profile_region: Option<&str>, getenv: Getenv) -> String {
+    profile_region
+        .map(str::to_string)
+        .or_else(|| getenv("AWS_REGION").filter(|r| !r.is_empty()))
+        .or_else(|| getenv("AWS_DEFAULT_REGION").filter(|r| !r.is_empty()))
+        .unwrap_or_else(|| FALLBACK_REGION.to_string())
+}
+
+/// Resolve profile `name` to credentials: from the cache when it holds valid
+/// ones, else from its source and STS (writing the cache).
+pub fn credentials(name: &str, opts: &Options, getenv: Getenv) -> Result<Resolved, Error> {
+    let config = Config::load(getenv)?;
+    let chain = config.chain(name)?;
+    check_process_loop(&config, &chain)?;
+    let profile = &config.set.profiles[name];
+    let region = profile.get("region").map(str::to_string);
+
+    let creds = if chain.hops.is_empty() {
+        source::base_credentials(&chain.base, getenv)?
+    } else {
+        let cache = cache_with_warning(&config.locations);
+        let target = sts::Target {
+            region: sts_region(region.as_deref(), getenv),
+            endpoint: endpoint::configured_endpoint("sts", profile, &config.set, getenv),
+        };
+        let mut resolver = Resolver {
+            chain: &chain,
+            cache: cache.as_ref(),
+            target,
+            sts: None,
+            opts,
+            getenv,
+        };
+        resolver.hop(chain.hops.len() - 1)?
+    };
+    Ok(Resolved {
+        profile: name.to_string(),
+        credentials: creds,
+        region,
+    })
+}
+
+fn cache_with_warning(locations: &Locations) -> Option<Cache> {
+    match cache_dir(locations) {
+        Some(dir) => Some(Cache::new(dir)),
+        None => {
+            eprintln!(
+                "awsrole: warning: no home directory (HOME is not set): credentials are not cached"
+            );
+            None
+        }
+    }
+}
+
+struct Resolver<'a> {
+    chain: &'a Chain,
+    cache: Option<&'a Cache>,
+    target: sts::Target,
+    sts: Option<Sts>,
+    opts: &'a Options,
+    getenv: Getenv<'a>,
+}
+
+impl Resolver<'_> {
+    /// Credentials of hop `i`, from the cache or from STS. At most one cache
+    /// lock is held at a time, so chains that share roles cannot deadlock.
+    fn hop(&mut self, i: usize) -> Result<Credentials, Error> {
+        let hop = &self.chain.hops[i];
+        let key = cache::assume_role_key(hop);
+        let force = self.opts.refresh && i + 1 == self.chain.hops.len();
+        let now = SystemTime::now();
+        let mut seen = None;
+        if let Some(cache) = self.cache {
+            if !force && let Some(c) = cache.read(&key).filter(|c| self.fresh(c)) {
+                return Ok(c);
+            }
+            seen = cache.modified(&key);
+        }
+        // Without input a code cannot be had: say so now instead of waiting
+        // for the lock (its holder may be waiting for someone to type one).
+        if self.opts.no_input
+            && let Some(serial) = &hop.mfa_serial
+        {
+            return Err(mfa::needed(serial, &hop.profile));
+        }
+
+        let source = if i == 0 {
+            source::base_credentials(&self.chain.base, self.getenv)?
+        } else {
+            self.hop(i - 1)?
+        };
+
+        let _lock = match self.cache {
+            Some(cache) => {
+                let lock = cache
+                    .lock(&key, &hop.profile, LOCK_TIMEOUT)
+                    .map_err(|e| Error::new(Status::Failure, e.to_string()))?;
+                // Someone may have refreshed it while we waited.
+                let rewritten = cache.modified(&key) != seen;
+                if (!force || rewritten)
+                    && let Some(c) = cache.read(&key).filter(|c| self.fresh(c))
+                {
+                    return Ok(c);
+                }
+                Some(lock)
+            }
+            None => None,
+        };
+
+        let token_code = match &hop.mfa_serial {
+            Some(serial) => Some(mfa::prompt_code(serial, &hop.profile)?),
+            None => None,
+        };
+        let request = sts::Request {
+            hop,
+            session_name: session_name(hop, now),
+            token_code,
+        };
+        let assumed = self
+            .sts()?
+            .assume_role(&source, &request)
+            .map_err(sts_error)?;
+        if let Some(cache) = self.cache
+            && let Err(e) = cache.write(&key, &assumed.to_cache_json())
+        {
+            eprintln!(
+                "awsrole: warning: could not write {}: {e} (the credentials are still used)",
+                cache.entry_path(&key).display()
+            );
+        }
+        Ok(assumed.credentials)
+    }
+
+    fn fresh(&self, c: &Credentials) -> bool {
+        cache::is_fresh(c, SystemTime::now(), self.opts.min_ttl)
+    }
+
+    fn sts(&mut self) -> Result<&Sts, Error> {
+        if self.sts.is_none() {
+            self.sts = Some(start_sts(self.target.clone())?);
+        }
+        Ok(self.sts.as_ref().expect("set above"))
+    }
+}
+
+/// The runtime and HTTP client for STS calls.
+pub fn start_sts(target: sts::Target) -> Result<Sts, Error> {
+    Sts::new(target).map_err(|e| {
+        Error::new(
+            Status::Failure,
+            format!("cannot start the HTTP runtime: {e}"),
+        )
+    })
+}
+
+/// An STS failure as a command error: 4 when STS answered, 5 when it could
+/// not be reached.
+pub fn sts_error(e: sts::StsError) -> Error {
+    let status = match e.kind {
+        StsErrorKind::Service => Status::Sts,
+        StsErrorKind::Unreachable => Status::Unreachable,
+    };
+    Error::new(status, e.message)
+}
+
+/// The configured name, else botocore's generated one (never hashed).
+fn session_name(hop: &RoleHop, now: SystemTime) -> String {
+    hop.role_session_name.clone().unwrap_or_else(|| {
+        let secs = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        format!("botocore-session-{secs}")
+    })
+}
+
+// ---------------------------------------------------------------------------
+// credential_process loops
+// ---------------------------------------------------------------------------
+
+/// If `command` (a `credential_process` value) runs awsrole's own
+/// `credential-process`, the profile it names.
+///
+/// Recognised: a first word whose file name is `awsrole` (or the name this
+/// binary runs under), then `credential-process`, then the profile (options
+/// such as `--min-ttl 20m` may come before it). Anything else, e.g. a wrapper
+/// script, is not recognised here; the run-time guard of `credential-process`
+/// catches those loops.
+pub fn awsrole_process_target(command: &str) -> Option<String> {
+    let words = split_words(command)?;
+    let program = words.first()?;
+    let file_name = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    let file_name = file_name.strip_suffix(".exe").unwrap_or(file_name);
+    let me = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_string));
+    if file_name != "awsrole" && Some(file_name) != me.as_deref() {
+        return None;
+    }
+    let mut rest = words[1..].iter();
+    if rest.next().map(String::as_str) != Some("credential-process") {
+        return None;
+    }
+    while let Some(w) = rest.next() {
+        match w.as_str() {
+            "--" => return rest.next().cloned(),
+            "--min-ttl" => {
+                rest.next();
+            }
+            w if w.starts_with('-') => {}
+            w => return Some(w.to_string()),
+        }
+    }
+    None
+}
+
+/// Split a command line as botocore does (POSIX shell words: quotes and
+/// backslashes, no expansions). `None` for an unterminated quote.
+fn split_words(s: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\n' | '\r' => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => cur.push(c),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => match chars.next()? {
+                            c @ ('"' | '\\' | '$' | '`') => cur.push(c),
+                            '\n' => {}
+                            c => {
+                                cur.push('\\');
+                                cur.push(c);
+                            }
+                        },
+                        c => cur.push(c),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                match chars.next() {
+                    Some('\n') | None => {}
+                    Some(c) => cur.push(c),
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Some(words)
+}
+
+/// Every profile a chain reads, base first.
+fn chain_profiles(chain: &Chain) -> Vec<&str> {
+    let mut out = vec![base_profile(&chain.base)];
+    for hop in &chain.hops {
+        if out.last() != Some(&hop.profile.as_str()) {
+            out.push(&hop.profile);
+        }
+    }
+    out
+}
+
+/// The profile that holds a chain's base credentials.
+pub fn base_profile(base: &Base) -> &str {
+    match base {
+        Base::StaticKeys { profile, .. }
+        | Base::Named { profile, .. }
+        | Base::WebIdentity { profile, .. }
+        | Base::Sso { profile, .. }
+        | Base::Process { profile, .. } => profile,
+    }
+}
+
+/// Refuse a chain whose base is `credential_process = awsrole
+/// credential-process X` when resolving X leads back here: that would start
+/// awsrole after awsrole, forever.
+pub fn check_process_loop(config: &Config, chain: &Chain) -> Result<(), Error> {
+    let mut visited: HashSet<String> = chain_profiles(chain)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mut steps: Vec<String> = Vec::new();
+    let mut base = chain.base.clone();
+    // Each round adds at least one new profile to `visited`, or stops.
+    for _ in 0..=config.set.profiles.len() {
+        let Base::Process { profile, command } = &base else {
+            return Ok(());
+        };
+        let Some(target) = awsrole_process_target(command) else {
+            return Ok(());
+        };
+        steps.push(format!(
+            "`{profile}` runs `awsrole credential-process {target}`"
+        ));
+        if visited.contains(&target) {
+            let at = config.set.profiles[profile.as_str()]
+                .prop("credential_process")
+                .map(|p| format!("{}: ", config.describe(p.at)))
+                .unwrap_or_default();
+            return Err(Error::new(
+                Status::Config,
+                format!(
+                    "{at}profile `{profile}` gets its credentials from `credential_process = {command}`, but resolving `{target}` leads back to it ({}), so awsrole would start itself forever; `credential_process = awsrole credential-process NAME` belongs in a profile that NAME does not depend on: give `{profile}` its own credentials (keys, or role_arn with source_profile) or point the credential_process at another profile",
+                    steps.join(", ")
+                ),
+            ));
+        }
+        let Ok(next) = chain::resolve(&config.set, &target) else {
+            // Its own error shows when that process runs.
+            return Ok(());
+        };
+        visited.extend(chain_profiles(&next).into_iter().map(str::to_string));
+        base = next.base;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Error wording
+// ---------------------------------------------------------------------------
+
+/// A chain error with file:line, and the nearest names for an unknown profile.
+pub fn chain_error(e: chain::ChainError, set: &ProfileSet, locations: &Locations) -> Error {
+    let mut message = String::new();
+    if let Some(at) = e.at {
+        message.push_str(&describe_location(at, locations));
+        message.push_str(": ");
+    }
+    message.push_str(&e.message);
+    if e.kind == chain::ErrorKind::UnknownProfile {
+        let near = nearest_names(&e.profile, set.profiles.keys().map(String::as_str));
+        if !near.is_empty() {
+            message.push_str(&format!("; did you mean {}?", near.join(", ")));
+        } else if !set.profiles.is_empty() {
+            message.push_str(&format!(
+                " in {} or {}",
+                locations.config.display(),
+                locations.credentials.display()
+            ));
+        } else {
+            message.push_str(&format!(
+                " (looked in {} and {})",
+                locations.config.display(),
+                locations.credentials.display()
+            ));
+        }
+    }
+    Error::new(Status::Config, message)
+}
+
+pub fn describe_location(at: Location, locations: &Locations) -> String {
+    let path = match at.file {
+        FileKind::Config => &locations.config,
+        FileKind::Credentials => &locations.credentials,
+    };
+    format!("{}:{}", path.display(), at.line)
+}
+
+/// The profile's section, or an empty one (for endpoint and region lookups
+/// of a profile that is no longer in the files).
+pub fn section_or_empty<'a>(set: &'a ProfileSet, name: &str, empty: &'a Section) -> &'a Section {
+    set.profiles.get(name).unwrap_or(empty)
+}
+
+/// Up to three profile names close to `wanted` (edit distance, or prefix).
+fn nearest_names<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let limit = (wanted.chars().count() / 4).max(2);
+    let mut scored: Vec<(usize, &str)> = names
+        .filter_map(|n| {
+            let d = edit_distance(&wanted.to_lowercase(), &n.to_lowercase());
+            let close = d <= limit || n.starts_with(wanted) || wanted.starts_with(n);
+            close.then_some((d, n))
+        })
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile_file::parse_config;
+
+    #[test]
+    fn suggests_close_names() {
+        let names = ["marketingadmin", "marketing-ro", "prod", "default"];
+        assert_eq!(
+            nearest_names("marketingadmn", names.into_iter()),
+            vec!["marketingadmin"]
+        );
+        assert_eq!(nearest_names("prd", names.into_iter()), vec!["prod"]);
+        assert!(nearest_names("zzzzzzzz", names.into_iter()).is_empty());
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+
+    #[test]
+    fn session_name_is_configured_or_botocore_style() {
+        let mut hop = RoleHop {
+            profile: "p".into(),
+            role_arn: "arn".into(),
+            external_id: None,
+            mfa_serial: None,
+            role_session_name: None,
+            duration_seconds: None,
+            at: None,
+        };
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1234);
+        assert_eq!(session_name(&hop, now), "botocore-session-1234");
+        hop.role_session_name = Some("mine".into());
+        assert_eq!(session_name(&hop, now), "mine");
+    }
+
+    #[test]
+    fn splits_like_a_posix_shell() {
+        let w = |s: &str| split_words(s);
+        assert_eq!(
+            w(r#"  a 'b c'  "d \"e\" \$f \x" g\ h "#).unwrap(),
+            vec!["a", "b c", r#"d "e" $f \x"#, "g h"]
+        );
+        assert_eq!(w("''").unwrap(), vec![""]);
+        assert_eq!(w("").unwrap(), Vec::<String>::new());
+        assert_eq!(w("'open"), None);
+        assert_eq!(w("\"open"), None);
+    }
+
+    #[test]
+    fn recognises_awsrole_credential_process_commands() {
+        let t = |s: &str| awsrole_process_target(s);
+        assert_eq!(t("awsrole credential-process x").as_deref(), Some("x"));
+        assert_eq!(
+            t("'/opt/my tools/awsrole' credential-process --min-ttl 20m -- prod").as_deref(),
+            Some("prod")
+        );
+        assert_eq!(
+            t("/usr/bin/awsrole credential-process --no-input --min-ttl=5m p").as_deref(),
+            Some("p")
+        );
+        assert_eq!(t("awsrole.exe credential-process p").as_deref(), Some("p"));
+        assert_eq!(t("awsrole env p"), None);
+        assert_eq!(t("awsrole credential-process"), None);
+        assert_eq!(t("aws-vault export --format=json p"), None);
+        assert_eq!(t("/bin/awsrolex credential-process p"), None);
+    }
+
+    fn config(text: &str) -> Config {
+        Config {
+            locations: Locations {
+                home: None,
+                config: PathBuf::from("/cfg"),
+                credentials: PathBuf::from("/creds"),
+            },
+            set: parse_config(text).unwrap(),
+        }
+    }
+
+    fn loop_check(text: &str, name: &str) -> Result<(), Error> {
+        let c = config(text);
+        let chain = c.chain(name).unwrap();
+        check_process_loop(&c, &chain)
+    }
+
+    #[test]
+    fn a_profile_naming_itself_in_credential_process_is_refused() {
+        let e = loop_check(
+            "[profile x]\ncredential_process = awsrole credential-process x\n",
+            "x",
+        )
+        .unwrap_err();
+        assert_eq!(e.status, Status::Config);
+        assert!(e.message.starts_with("/cfg:2: profile `x`"), "{e}");
+        assert!(e.message.contains("leads back"), "{e}");
+    }
+
+    #[test]
+    fn loops_through_source_profiles_and_other_processes_are_refused() {
+        // y assumes a role from x, whose process asks awsrole for y.
+        let two = "[profile x]\ncredential_process = awsrole credential-process y\n\
+                   [profile y]\nrole_arn = arn:aws:iam::1:role/y\nsource_profile = x\n";
+        assert!(loop_check(two, "y").is_err());
+        assert!(loop_check(two, "x").is_err());
+        // a -> process(b) -> b's source -> process(a)
+        let three = "[profile a]\ncredential_process = awsrole credential-process b\n\
+                     [profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = c\n\
+                     [profile c]\ncredential_process = awsrole credential-process a\n";
+        let e = loop_check(three, "a").unwrap_err();
+        assert!(
+            e.message
+                .contains("`a` runs `awsrole credential-process b`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_process_for_another_profile_is_fine() {
+        let ok = "[profile base]\naws_access_key_id = A\naws_secret_access_key = B\n\
+                  [profile r]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = base\n\
+                  [profile via]\ncredential_process = awsrole credential-process r\n\
+                  [profile chained]\nrole_arn = arn:aws:iam::1:role/c\nsource_profile = via\n\
+                  [profile other]\ncredential_process = /bin/echo {}\n";
+        for name in ["via", "chained", "other", "r"] {
+            loop_check(ok, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+}
