@@ -576,3 +576,51 @@ fn concurrent_cold_starts_make_one_call_per_hop() {
     }
     assert_eq!((assume_calls(&a), assume_calls(&b)), (1, 1));
 }
+
+#[test]
+fn warm_path_opens_no_socket_and_starts_no_thread() {
+    let home = TestHome::new().with_moto();
+    let role = arn(&unique("warm"));
+    home.write_config(&format!(
+        "{BASE}[profile w]\nrole_arn = {role}\nsource_profile = base\n"
+    ));
+    env_bash(&home, &["w"]).assert_success();
+    let trace = home.path().join("trace.txt");
+    let mut cmd = std::process::Command::new("strace");
+    cmd.args([
+        "-f",
+        "-qq",
+        "-e",
+        "trace=socket,connect,clone,clone3,fork,vfork",
+        "-o",
+    ])
+    .arg(&trace)
+    .arg(common::awsrole_bin())
+    .args(["env", "w", "--shell", "bash"])
+    .env_clear()
+    .envs(home.clean_env());
+    let out = run(&mut cmd);
+    out.assert_success();
+    assert!(out.stdout.contains("AWS_SESSION_TOKEN"));
+    let calls = std::fs::read_to_string(&trace).unwrap();
+    assert_eq!(
+        calls.trim(),
+        "",
+        "warm path made system calls it should not:\n{calls}"
+    );
+    assert_eq!(assume_calls(&role), 1);
+    // The same trace on a miss does show the network: the check can fail.
+    let cold = run(std::process::Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=connect", "-o"])
+        .arg(&trace)
+        .arg(common::awsrole_bin())
+        .args(["env", "w", "--shell", "bash", "--refresh"])
+        .env_clear()
+        .envs(home.clean_env()));
+    cold.assert_success();
+    assert!(
+        std::fs::read_to_string(&trace)
+            .unwrap()
+            .contains("connect(")
+    );
+}
