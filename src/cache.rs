@@ -128,8 +128,27 @@ impl Cache {
     }
 
     /// Read an entry; a missing or unusable file is `None`.
+    ///
+    /// Only a regular file owned by the current user and writable by nobody
+    /// else is trusted: a symbolic link (never followed), a FIFO or device
+    /// (never opened, so it cannot block), or a file of another user (whose
+    /// credentials would send your API calls to their account) is reported
+    /// on stderr and treated as a miss; the next refresh replaces it with a
+    /// file of our own (the rename replaces the link itself, never its
+    /// target).
     pub fn read(&self, key: &str) -> Option<Credentials> {
-        let file = File::open(self.entry_path(key)).ok()?;
+        let path = self.entry_path(key);
+        let file = match open_trusted(&path) {
+            Ok(f) => f,
+            Err(Untrusted::Missing) => return None,
+            Err(Untrusted::Refused(why)) => {
+                eprintln!(
+                    "awsrole: warning: ignoring cached credentials in {}: {why}; awsrole trusts only regular files owned by you and writable by you alone (a refresh replaces it)",
+                    path.display()
+                );
+                return None;
+            }
+        };
         let mut body = Vec::new();
         file.take(MAX_ENTRY_BYTES).read_to_end(&mut body).ok()?;
         parse_entry(&body)
@@ -138,7 +157,10 @@ impl Cache {
     /// Modification time of an entry, to tell whether another process
     /// rewrote it while we waited for the lock.
     pub fn modified(&self, key: &str) -> Option<SystemTime> {
-        fs::metadata(self.entry_path(key)).ok()?.modified().ok()
+        fs::symlink_metadata(self.entry_path(key))
+            .ok()?
+            .modified()
+            .ok()
     }
 
     /// Replace an entry atomically: temp file in the same folder (0600),
@@ -149,10 +171,16 @@ impl Cache {
         // crash leaves at most one stray file per key, reused next time.
         let tmp = self.dir.join(format!("{key}.json.awsrole-tmp"));
         let result = (|| {
+            // A leftover (or planted) temp file is removed, never opened: a
+            // symbolic link there must not make us truncate its target.
+            // create_new (O_EXCL) does not follow a link either.
+            match fs::remove_file(&tmp) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
             let mut f = OpenOptions::new()
                 .write(true)
-                .create(true)
-                .truncate(true)
+                .create_new(true)
                 .mode(0o600)
                 .open(&tmp)?;
             f.write_all(body.as_bytes())?;
@@ -180,14 +208,7 @@ impl Cache {
         self.ensure_dir()
             .map_err(|e| LockError::Io(self.dir.clone(), e))?;
         let path = self.dir.join(format!("{key}.lock"));
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| LockError::Io(path.clone(), e))?;
+        let file = open_lock_file(&path).map_err(|e| LockError::Io(path.clone(), e))?;
         let start = Instant::now();
         let mut told = false;
         loop {
@@ -197,7 +218,7 @@ impl Cache {
                 Err(fs::TryLockError::Error(e)) => return Err(LockError::Io(path, e)),
             }
             if !told {
-                let holder = fs::read_to_string(&path).unwrap_or_default();
+                let holder = lock_holder(&file);
                 let holder = holder.trim();
                 let holder = if holder.is_empty() {
                     "another process"
@@ -225,6 +246,108 @@ impl Cache {
         );
         Ok(KeyLock { _file: file })
     }
+}
+
+/// Why an entry was not opened.
+enum Untrusted {
+    Missing,
+    Refused(String),
+}
+
+unsafe extern "C" {
+    /// POSIX `geteuid(2)`; it cannot fail.
+    safe fn geteuid() -> u32;
+}
+
+/// Open `path` for reading only if it is a regular file owned by the
+/// effective user and not writable by group or others. The file is checked
+/// with lstat before opening (a FIFO is never opened, so it cannot block us)
+/// and the opened file is checked again (same inode), so a link swapped in
+/// between is not followed.
+fn open_trusted(path: &Path) -> Result<File, Untrusted> {
+    use std::os::unix::fs::MetadataExt;
+    let before = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(_) => return Err(Untrusted::Missing),
+    };
+    let kind = before.file_type();
+    if kind.is_symlink() {
+        return Err(Untrusted::Refused("it is a symbolic link".into()));
+    }
+    if !kind.is_file() {
+        return Err(Untrusted::Refused("it is not a regular file".into()));
+    }
+    let me = geteuid();
+    if before.uid() != me {
+        return Err(Untrusted::Refused(format!(
+            "it belongs to user id {}, not to you ({me})",
+            before.uid()
+        )));
+    }
+    if before.mode() & 0o022 != 0 {
+        return Err(Untrusted::Refused(format!(
+            "others may write to it (mode {:o})",
+            before.mode() & 0o777
+        )));
+    }
+    let file = File::open(path).map_err(|_| Untrusted::Missing)?;
+    let after = file.metadata().map_err(|_| Untrusted::Missing)?;
+    if (after.dev(), after.ino()) != (before.dev(), before.ino()) {
+        return Err(Untrusted::Refused(
+            "it was replaced while being opened".into(),
+        ));
+    }
+    Ok(file)
+}
+
+/// Open (or create, 0600) a lock file without following a symbolic link:
+/// a link planted at `<key>.lock` must not make us truncate its target.
+fn open_lock_file(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::MetadataExt;
+    for _ in 0..8 {
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(f) => return Ok(f),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let before = match fs::symlink_metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        if !before.file_type().is_file() {
+            return Err(io::Error::other(
+                "it is not a regular file (a symbolic link?); awsrole does not follow it: remove it",
+            ));
+        }
+        let file = OpenOptions::new().read(true).write(true).open(path)?;
+        let after = file.metadata()?;
+        if (after.dev(), after.ino()) == (before.dev(), before.ino()) {
+            return Ok(file);
+        }
+    }
+    Err(io::Error::other("it keeps changing; try again"))
+}
+
+/// Who holds a lock, as its holder wrote it: printable ASCII only (the file
+/// could hold anything, and this goes to a terminal), at most 120 bytes.
+fn lock_holder(file: &File) -> String {
+    use std::os::unix::fs::FileExt;
+    // read_at: the file offset stays at 0 for our own write later.
+    let mut text = [0u8; 120];
+    let n = file.read_at(&mut text, 0).unwrap_or(0);
+    text[..n]
+        .iter()
+        .copied()
+        .filter(|b| (b' '..=b'~').contains(b))
+        .map(char::from)
+        .collect()
 }
 
 /// Held while refreshing one key; released on drop (or by the kernel if the
@@ -259,13 +382,8 @@ mod tests {
 
     fn hop(arn: &str) -> RoleHop {
         RoleHop {
-            profile: "p".into(),
             role_arn: arn.into(),
-            external_id: None,
-            mfa_serial: None,
-            role_session_name: None,
-            duration_seconds: None,
-            at: None,
+            ..Default::default()
         }
     }
 

@@ -54,7 +54,7 @@ impl NamedSource {
 }
 
 /// One AssumeRole call, with the profile settings that shape it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RoleHop {
     pub profile: String,
     pub role_arn: String,

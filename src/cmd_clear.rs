@@ -8,7 +8,9 @@
 //! key), awsrole's `<key>.lock` and a leftover `<key>.json.awsrole-tmp`.
 //! `--all` does that for every profile in the config files; other files
 //! (e.g. the AWS CLI's web-identity or SSO entries) are left alone and
-//! counted. What was removed is said on stderr; stdout stays empty.
+//! counted. awsrole's own MFA sessions (`~/.aws/awsrole/mfa-sessions/`) for
+//! the chains' first MFA hop are removed too. What was removed is said on
+//! stderr; stdout stays empty.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
@@ -17,9 +19,10 @@ use std::path::{Path, PathBuf};
 
 use crate::Getenv;
 use crate::cache;
-use crate::chain::RoleHop;
+use crate::chain::Base;
 use crate::cli::ClearCli;
 use crate::error::{Error, Status};
+use crate::mfa;
 use crate::resolve::{self, Config};
 
 /// One cache key and the roles (profile, ARN) that use it.
@@ -35,38 +38,49 @@ pub fn run(args: &ClearCli, getenv: Getenv) -> Result<String, Error> {
             "no home directory (HOME is not set), so there is no ~/.aws/cli/cache to clear",
         ));
     };
-    let mut keys: BTreeMap<String, Key> = BTreeMap::new();
-    let mut add = |hop: &RoleHop| {
-        keys.entry(cache::assume_role_key(hop))
-            .or_insert_with(|| Key {
-                users: BTreeSet::new(),
-            })
-            .users
-            .insert((hop.profile.clone(), hop.role_arn.clone()));
-    };
-    let what = if args.all {
+    let (chains, what) = if args.all {
         let mut names: Vec<&String> = config.set.profiles.keys().collect();
         names.sort();
-        for name in names {
-            // A profile whose chain does not resolve cannot have been cached
-            // under it (the AWS CLI follows the same rules).
-            if let Ok(chain) = config.chain(name) {
-                chain.hops.iter().for_each(&mut add);
-            }
-        }
-        "any profile".to_string()
+        // A profile whose chain does not resolve cannot have been cached
+        // under it (the AWS CLI follows the same rules).
+        let chains = names
+            .into_iter()
+            .filter_map(|n| config.chain(n).ok())
+            .collect();
+        (chains, "any profile".to_string())
     } else {
         let name = resolve::profile_name(args.profile.as_deref(), getenv);
         let chain = config.chain(&name)?;
-        chain.hops.iter().for_each(&mut add);
         if chain.hops.is_empty() {
             eprintln!(
                 "awsrole: profile `{name}` assumes no role, so awsrole caches nothing for it"
             );
             return Ok(String::new());
         }
-        format!("profile `{name}`")
+        (vec![chain], format!("profile `{name}`"))
     };
+    let mut keys: BTreeMap<String, Key> = BTreeMap::new();
+    // MFA sessions (GetSessionToken, awsrole's own folder), by session key.
+    let mut sessions: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+    for chain in &chains {
+        for hop in &chain.hops {
+            keys.entry(cache::assume_role_key(hop))
+                .or_insert_with(|| Key {
+                    users: BTreeSet::new(),
+                })
+                .users
+                .insert((hop.profile.clone(), hop.role_arn.clone()));
+        }
+        if let (Some(hop), Base::StaticKeys { access_key_id, .. }) =
+            (chain.hops.first(), &chain.base)
+            && let Some(serial) = &hop.mfa_serial
+        {
+            sessions
+                .entry(mfa::session_key(access_key_id, serial))
+                .or_default()
+                .insert((hop.profile.clone(), serial.clone()));
+        }
+    }
 
     let mut removed = 0;
     let mut failures = Vec::new();
@@ -93,6 +107,28 @@ pub fn run(args: &ClearCli, getenv: Getenv) -> Result<String, Error> {
             names.join(", "),
             users.join(", ")
         );
+    }
+    if let Some(session_dir) = mfa::session_dir(&config.locations) {
+        for (key, users) in &sessions {
+            match remove_key(&session_dir, key) {
+                Ok(files) if files.is_empty() => {}
+                Ok(files) => {
+                    removed += 1;
+                    let names: Vec<String> =
+                        files.iter().map(|p| p.display().to_string()).collect();
+                    let users: Vec<String> = users
+                        .iter()
+                        .map(|(p, serial)| format!("{serial} (profile `{p}`)"))
+                        .collect();
+                    eprintln!(
+                        "awsrole: removed {}: MFA session for {}",
+                        names.join(", "),
+                        users.join(", ")
+                    );
+                }
+                Err(e) => failures.push(e),
+            }
+        }
     }
     if removed == 0 && failures.is_empty() {
         eprintln!(

@@ -42,3 +42,22 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Panics are bugs, and a panic message may be built from runtime data (a
+/// cache file's text, a value being parsed), which could hold a credential.
+/// So only a fixed message (`panic!("literal")`, `Option::unwrap`) and the
+/// location are shown; formatted text is withheld.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&'static str>()
+            .copied()
+            .unwrap_or("details withheld (a formatted panic message may contain credentials)");
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("awsrole: internal error (a bug; please report it){at}: {what}");
+    }));
+}

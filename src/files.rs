@@ -18,7 +18,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::profile_file::{FileKind, ProfileSet, parse_bytes};
+use crate::profile_file::{FileKind, Indexed, ProfileSet, parse_bytes};
 
 /// Files larger than this are rejected instead of being parsed.
 pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
@@ -135,7 +135,39 @@ pub fn load(loc: &Locations) -> Result<ProfileSet, LoadError> {
     Ok(ProfileSet::merge(config, credentials))
 }
 
+/// Both files read and checked in full (the errors of [`load`]), their
+/// sections located but not built: `profile_file::select` then builds only
+/// the profiles one resolution reads.
+pub fn load_indexed(loc: &Locations) -> Result<(Indexed, Indexed), LoadError> {
+    let one = |path: &Path, kind: FileKind| -> Result<Indexed, LoadError> {
+        match read_one(path, loc.home.is_some())? {
+            Some(bytes) => Indexed::from_bytes(kind, bytes).map_err(|e| LoadError {
+                path: path.to_owned(),
+                line: Some(e.line),
+                message: e.message,
+            }),
+            None => Ok(Indexed::empty(kind)),
+        }
+    };
+    Ok((
+        one(&loc.config, FileKind::Config)?,
+        one(&loc.credentials, FileKind::Credentials)?,
+    ))
+}
+
 fn load_one(path: &Path, kind: FileKind, have_home: bool) -> Result<ProfileSet, LoadError> {
+    match read_one(path, have_home)? {
+        Some(bytes) => parse_bytes(kind, &bytes).map_err(|e| LoadError {
+            path: path.to_owned(),
+            line: Some(e.line),
+            message: e.message,
+        }),
+        None => Ok(ProfileSet::default()),
+    }
+}
+
+/// The bytes of one file, `None` when it is absent.
+fn read_one(path: &Path, have_home: bool) -> Result<Option<Vec<u8>>, LoadError> {
     let fail = |line: Option<u32>, message: String| LoadError {
         path: path.to_owned(),
         line,
@@ -143,11 +175,11 @@ fn load_one(path: &Path, kind: FileKind, have_home: bool) -> Result<ProfileSet, 
     };
     if !have_home && path.to_str().is_some_and(|p| p.starts_with('~')) {
         // No home directory to expand `~` with: behave as if absent.
-        return Ok(ProfileSet::default());
+        return Ok(None);
     }
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ProfileSet::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(fail(None, format!("cannot open: {e}"))),
     };
     let meta = file
@@ -177,7 +209,7 @@ fn load_one(path: &Path, kind: FileKind, have_home: bool) -> Result<ProfileSet, 
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(too_big());
     }
-    parse_bytes(kind, &bytes).map_err(|e| fail(Some(e.line), e.message))
+    Ok(Some(bytes))
 }
 
 #[cfg(test)]

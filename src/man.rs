@@ -192,7 +192,35 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN",
-        "Read as the source credentials of a profile with credential_source = Environment. env sets the first three to the role's credentials, and removes AWS_SECURITY_TOKEN when it is set (a stale legacy token would shadow the new one).",
+        "Read as the source credentials of a profile with credential_source = Environment, except when AWSROLE_PROFILE is set: they are then awsrole's own exports, and using them is an error. env sets the first three to the role's credentials, and removes AWS_SECURITY_TOKEN when it is set (a stale legacy token would shadow the new one).",
+    ),
+    (
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED",
+        "For credential_source = Ec2InstanceMetadata (IMDSv2): the metadata service's address (default http://169.254.169.254), and true to turn it off. A missing service fails after about a second (exit status 5).",
+    ),
+    (
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        "For credential_source = EcsContainer: where the container credentials are (a path on 169.254.170.2, or a full URL) and the Authorization header to send (the file wins).",
+    ),
+    (
+        "AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME",
+        "Web identity without a profile: used when the selected profile gives no credentials of its own (or no default profile exists). A profile's web_identity_token_file and role_arn win.",
+    ),
+    (
+        "AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC",
+        "IAM Identity Center endpoints (read by the AWS SDK's SSO provider), e.g. for a local test endpoint.",
+    ),
+    (
+        "AWSROLE_MFA_CODE",
+        "An MFA code to use instead of asking: for scripts. Wins over the profile's mfa_process and over the terminal prompt, and works with --no-input.",
+    ),
+    (
+        "AWSROLE_MFA_SESSION",
+        "MFA sessions (GetSessionToken, one code for every role with the same mfa_serial and the same IAM user keys): a lifetime between 15m and 36h (default 8h), or off to send the code to every AssumeRole instead.",
+    ),
+    (
+        "AWSROLE_MFA_SERIAL, AWSROLE_MFA_PROFILE",
+        "Set for mfa_process: the MFA device and the profile the code is for.",
     ),
     (
         "AWS_CREDENTIAL_EXPIRATION",
@@ -251,10 +279,10 @@ fn environment(roff: &mut Roff) {
 
 fn files(roff: &mut Roff) {
     roff.control("SH", ["FILES"]);
-    let entries: [(&str, &str); 4] = [
+    let entries: [(&str, &str); 5] = [
         (
             "~/.aws/config",
-            "Profiles: role_arn, source_profile, credential_source, mfa_serial, region, duration_seconds, external_id, role_session_name, and the services and endpoint_url settings. The same file as the AWS CLI's ($AWS_CONFIG_FILE overrides the path).",
+            "Profiles: role_arn, source_profile, credential_source, mfa_serial, mfa_process, region, duration_seconds, external_id, role_session_name, web_identity_token_file, credential_process, the sso_* settings and [sso-session] sections, and the services and endpoint_url settings. The same file as the AWS CLI's ($AWS_CONFIG_FILE overrides the path).",
         ),
         (
             "~/.aws/credentials",
@@ -267,6 +295,10 @@ fn files(roff: &mut Roff) {
         (
             "~/.aws/cli/cache/<sha1>.lock",
             "Held while a role is being refreshed, so that concurrent awsrole processes call STS (and ask for an MFA code) once.",
+        ),
+        (
+            "~/.aws/awsrole/mfa-sessions/<sha1>.json",
+            "MFA sessions (GetSessionToken credentials), one per IAM user access key and MFA device; awsrole's own, mode 0600, with a <sha1>.lock beside each. `awsrole clear` does not remove them; delete the folder to end every session early.",
         ),
     ];
     for (path, what) in entries {

@@ -1,7 +1,124 @@
-//! MFA codes, asked for on the terminal itself: stdin and stdout may be
-//! pipes (`eval "$(awsrole env x)"`), /dev/tty is the user.
+//! MFA codes and MFA sessions.
+//!
+//! A code comes from, in this order: `AWSROLE_MFA_CODE`, the role profile's
+//! `mfa_process` (a command whose standard output is the code), the terminal
+//! itself (`/dev/tty`: stdin and stdout may be pipes in
+//! `eval "$(awsrole env x)"`). `--no-input` turns the terminal off, never the
+//! first two.
+//!
+//! An MFA session (GetSessionToken) is used when a role with `mfa_serial` is
+//! assumed directly from an IAM user's long-term keys: one code buys session
+//! credentials, cached under `~/.aws/awsrole/mfa-sessions/`, and every role
+//! with the same `mfa_serial` and the same keys is then assumed with them,
+//! without a code, until the session expires. See docs/sources.md.
 
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+use crate::Getenv;
+use crate::cache::{self, Cache, RoleCredentials};
+use crate::creds::Credentials;
 use crate::error::{Error, Status};
+use crate::files::Locations;
+use crate::pyjson::{Py, dumps};
+use crate::sts::Sts;
+
+/// Default MFA session lifetime: a working day on one code (see
+/// docs/sources.md for why).
+pub const DEFAULT_SESSION: Duration = Duration::from_secs(8 * 3600);
+/// GetSessionToken's range for IAM users.
+pub const MIN_SESSION: Duration = Duration::from_secs(900);
+pub const MAX_SESSION: Duration = Duration::from_secs(36 * 3600);
+/// How long `mfa_process` may run (it may wait for a password manager).
+pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where a code may come from for one role.
+pub struct CodeSource<'a> {
+    pub getenv: Getenv<'a>,
+    /// The role profile's `mfa_process`.
+    pub process: Option<&'a str>,
+    pub no_input: bool,
+}
+
+impl CodeSource<'_> {
+    /// True when a code can be had without asking anyone.
+    pub fn unattended(&self) -> bool {
+        env_code(self.getenv).is_some() || self.process.is_some()
+    }
+}
+
+fn env_code(getenv: Getenv) -> Option<String> {
+    getenv("AWSROLE_MFA_CODE")
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+}
+
+/// An MFA code for `serial`, from the first source that has one.
+pub fn code(serial: &str, profile: &str, src: &CodeSource) -> Result<String, Error> {
+    if let Some(c) = env_code(src.getenv) {
+        return Ok(c);
+    }
+    if let Some(command) = src.process {
+        return run_process(command, serial, profile);
+    }
+    if src.no_input {
+        return Err(needed(serial, profile));
+    }
+    prompt_code(serial, profile)
+}
+
+/// Run `mfa_process` through `sh -c`; its trimmed standard output is the
+/// code. Its stderr goes to ours (it may talk to the user there).
+fn run_process(command: &str, serial: &str, profile: &str) -> Result<String, Error> {
+    let fail = |why: String| {
+        Error::new(
+            Status::Mfa,
+            format!(
+                "profile `{profile}`: mfa_process `{command}` gave no MFA code for {serial}: {why}"
+            ),
+        )
+    };
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .env("AWSROLE_MFA_SERIAL", serial)
+        .env("AWSROLE_MFA_PROFILE", profile)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| fail(format!("cannot start it: {e}")))?;
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > PROCESS_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(fail(format!(
+                    "no answer within {}s",
+                    PROCESS_TIMEOUT.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(fail(e.to_string())),
+        }
+    };
+    let mut out = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        let _ = stdout.take(4096).read_to_string(&mut out);
+    }
+    if !status.success() {
+        return Err(fail(format!("it exited with {status}")));
+    }
+    let code = out.trim().to_string();
+    if code.is_empty() {
+        return Err(fail("it printed nothing".to_string()));
+    }
+    Ok(code)
+}
 
 pub fn prompt_code(serial: &str, profile: &str) -> Result<String, Error> {
     let prompt = format!("Enter MFA code for {serial}: ");
@@ -9,7 +126,7 @@ pub fn prompt_code(serial: &str, profile: &str) -> Result<String, Error> {
         Error::new(
             Status::Mfa,
             format!(
-                "profile `{profile}` needs an MFA code for {serial}, but there is no terminal to ask on ({e}); run `awsrole env {profile}` in an interactive terminal once, and the cached credentials will serve the rest"
+                "profile `{profile}` needs an MFA code for {serial}, but there is no terminal to ask on ({e}); run `awsrole env {profile}` in an interactive terminal once, and the cached credentials will serve the rest (or set AWSROLE_MFA_CODE, or mfa_process in the profile)"
             ),
         )
     })?;
@@ -28,7 +145,206 @@ pub fn needed(serial: &str, profile: &str) -> Error {
     Error::new(
         Status::Mfa,
         format!(
-            "profile `{profile}` needs an MFA code for {serial}; run `awsrole env {profile}` in a terminal to enter it"
+            "profile `{profile}` needs an MFA code for {serial}; run `awsrole env {profile}` in a terminal to enter it (or set AWSROLE_MFA_CODE, or mfa_process in the profile)"
         ),
     )
+}
+
+// ---------------------------------------------------------------------------
+// MFA sessions
+// ---------------------------------------------------------------------------
+
+/// `AWSROLE_MFA_SESSION`: `off` (or `0`, `false`, `no`) turns sessions off;
+/// a duration (`8h`, `90m`, 15m..36h) sets their lifetime; unset or empty is
+/// [`DEFAULT_SESSION`].
+pub fn session_lifetime(getenv: Getenv) -> Result<Option<Duration>, Error> {
+    let Some(v) = getenv("AWSROLE_MFA_SESSION").filter(|v| !v.trim().is_empty()) else {
+        return Ok(Some(DEFAULT_SESSION));
+    };
+    let v = v.trim();
+    if ["off", "0", "false", "no"]
+        .iter()
+        .any(|o| v.eq_ignore_ascii_case(o))
+    {
+        return Ok(None);
+    }
+    let d = humantime::parse_duration(v).map_err(|e| {
+        Error::new(
+            Status::Usage,
+            format!(
+                "AWSROLE_MFA_SESSION={v}: {e}; give a duration between 15m and 36h (e.g. 8h), or off"
+            ),
+        )
+    })?;
+    if d < MIN_SESSION || d > MAX_SESSION {
+        return Err(Error::new(
+            Status::Usage,
+            format!(
+                "AWSROLE_MFA_SESSION={v}: must be between 15m and 36h (GetSessionToken's range), or off"
+            ),
+        ));
+    }
+    Ok(Some(d))
+}
+
+/// `~/.aws/awsrole/mfa-sessions`: awsrole's own, never read by the AWS CLI.
+pub fn session_dir(locations: &Locations) -> Option<PathBuf> {
+    locations
+        .home
+        .as_ref()
+        .map(|h| h.join(".aws").join("awsrole").join("mfa-sessions"))
+}
+
+/// One session per access key and MFA device.
+pub fn session_key(access_key_id: &str, serial: &str) -> String {
+    cache::sha1_hex(&dumps(&Py::Obj(vec![
+        ("AccessKeyId", Py::Str(access_key_id)),
+        ("SerialNumber", Py::Str(serial)),
+    ])))
+}
+
+/// What a session needs from the resolver.
+pub struct Session<'a> {
+    /// The IAM user's long-term keys.
+    pub user: &'a Credentials,
+    pub serial: &'a str,
+    pub profile: &'a str,
+    pub lifetime: Duration,
+    pub cache: Option<&'a Cache>,
+    pub min_ttl: Duration,
+    pub lock_timeout: Duration,
+}
+
+/// Session credentials for `s.user` + `s.serial`: from the session cache, or
+/// from GetSessionToken with one code (single-flight through the key lock:
+/// concurrent shells wait for the one that asks, then reuse its session).
+pub fn session_credentials(
+    s: &Session,
+    code_source: &CodeSource,
+    sts: &Sts,
+) -> Result<Credentials, Error> {
+    let key = session_key(&s.user.access_key_id, s.serial);
+    let fresh = |c: &Credentials| cache::is_fresh(c, SystemTime::now(), s.min_ttl);
+    if let Some(cache) = s.cache
+        && let Some(c) = cache.read(&key).filter(fresh)
+    {
+        return Ok(c);
+    }
+    if code_source.no_input && !code_source.unattended() {
+        return Err(needed(s.serial, s.profile));
+    }
+    let lock = match s.cache {
+        Some(cache) => match cache.lock(&key, s.profile, s.lock_timeout) {
+            Ok(lock) => {
+                if let Some(c) = cache.read(&key).filter(fresh) {
+                    return Ok(c);
+                }
+                Some(lock)
+            }
+            // A read-only or full HOME: a session for this run only.
+            Err(cache::LockError::Io(path, e)) => {
+                eprintln!(
+                    "awsrole: warning: cannot use the MFA session lock {}: {e}; the session is not cached",
+                    path.display()
+                );
+                None
+            }
+            Err(e) => return Err(Error::new(Status::Failure, e.to_string())),
+        },
+        None => None,
+    };
+    let code = code(s.serial, s.profile, code_source)?;
+    let call = sts
+        .client(s.user)
+        .get_session_token()
+        .serial_number(s.serial)
+        .token_code(code)
+        .duration_seconds(i32::try_from(s.lifetime.as_secs()).unwrap_or(43200));
+    let out = sts.runtime().block_on(call.send()).map_err(|e| {
+        crate::source::sdk_error(
+            e,
+            &format!("GetSessionToken with MFA device {}", s.serial),
+            s.profile,
+            sts.target(),
+        )
+    })?;
+    let Some(c) = out.credentials else {
+        return Err(Error::new(
+            Status::Sts,
+            "STS answered GetSessionToken without credentials",
+        ));
+    };
+    let session = RoleCredentials {
+        credentials: Credentials {
+            access_key_id: c.access_key_id,
+            secret_access_key: c.secret_access_key,
+            session_token: Some(c.session_token),
+            expiration: SystemTime::try_from(c.expiration).ok(),
+        },
+        assumed_role_id: None,
+        arn: None,
+    };
+    if let Some(cache) = s.cache
+        && lock.is_some()
+        && let Err(e) = cache.write(&key, &session.to_cache_json())
+    {
+        eprintln!(
+            "awsrole: warning: could not write the MFA session {}: {e} (the next role will ask for a code again)",
+            cache.entry_path(&key).display()
+        );
+    }
+    Ok(session.credentials)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_lifetime_parses_off_and_durations() {
+        let with =
+            |v: &'static str| move |k: &str| (k == "AWSROLE_MFA_SESSION").then(|| v.to_string());
+        assert_eq!(session_lifetime(&|_| None).unwrap(), Some(DEFAULT_SESSION));
+        assert_eq!(session_lifetime(&with("off")).unwrap(), None);
+        assert_eq!(session_lifetime(&with("0")).unwrap(), None);
+        assert_eq!(
+            session_lifetime(&with("2h")).unwrap(),
+            Some(Duration::from_secs(7200))
+        );
+        assert!(session_lifetime(&with("5m")).is_err());
+        assert!(session_lifetime(&with("40h")).is_err());
+        assert!(session_lifetime(&with("soon")).is_err());
+    }
+
+    #[test]
+    fn session_keys_differ_by_key_and_device() {
+        let a = session_key("AKIA1", "arn:aws:iam::1:mfa/a");
+        assert_eq!(a.len(), 40);
+        assert_ne!(a, session_key("AKIA2", "arn:aws:iam::1:mfa/a"));
+        assert_ne!(a, session_key("AKIA1", "arn:aws:iam::1:mfa/b"));
+    }
+
+    #[test]
+    fn env_code_wins_over_process_and_no_input() {
+        let getenv = |k: &str| (k == "AWSROLE_MFA_CODE").then(|| " 123456\n".to_string());
+        let src = CodeSource {
+            getenv: &getenv,
+            process: Some("exit 1"),
+            no_input: true,
+        };
+        assert_eq!(code("s", "p", &src).unwrap(), "123456");
+        let none = |_: &str| None;
+        let src = CodeSource {
+            getenv: &none,
+            process: Some("echo 654321"),
+            no_input: true,
+        };
+        assert_eq!(code("s", "p", &src).unwrap(), "654321");
+        let src = CodeSource {
+            getenv: &none,
+            process: None,
+            no_input: true,
+        };
+        assert_eq!(code("s", "p", &src).unwrap_err().status, Status::Mfa);
+    }
 }

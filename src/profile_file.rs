@@ -3,9 +3,12 @@
 //!
 //! The rules are those of the cross-SDK profile-file suite
 //! (`conformance/smithy-rs/profile-parser-tests.json`), which is what the AWS
-//! SDKs implement. It is a small, single-pass, regex-free parser: every line is
-//! visited once, comments are found with one byte scan, and only keys and
-//! values that are kept are allocated.
+//! SDKs implement. It is a small, regex-free parser in two passes: the first
+//! checks every line of the file (so errors are reported wherever they are)
+//! and locates the sections without allocating per line; the second builds
+//! the sections that are wanted. [`parse_config`] and friends build all of
+//! them; [`Indexed`] and [`select`] build only the profiles that resolving
+//! one profile reads (see docs/performance.md).
 //!
 //! Rules, in short:
 //! - Empty lines (only spaces/tabs) and lines whose *first* byte is `#` or `;`
@@ -143,25 +146,30 @@ pub fn parse_profiles_matching(
 /// Parse raw file bytes: checks UTF-8 and rejects NUL bytes (binary files),
 /// reporting the line of the first offending byte. A leading BOM is skipped.
 pub fn parse_bytes(kind: FileKind, bytes: &[u8]) -> Result<ProfileSet, ParseError> {
+    parse(kind, check_bytes(kind, bytes)?)
+}
+
+/// The text of raw file bytes, or the line of the first NUL byte or of the
+/// first invalid UTF-8 sequence.
+fn check_bytes(kind: FileKind, bytes: &[u8]) -> Result<&str, ParseError> {
     let line_of = |offset: usize| line_number(&bytes[..offset]);
-    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+    // `contains` is a fast memchr; the position only on error.
+    if bytes.contains(&0) {
+        let pos = bytes.iter().position(|&b| b == 0).unwrap_or(0);
         return Err(ParseError {
             file: kind,
             line: line_of(pos),
             message: "file contains a NUL byte; is it a binary file?".into(),
         });
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => parse(kind, text),
-        Err(e) => Err(ParseError {
-            file: kind,
-            line: line_of(e.valid_up_to()),
-            message: format!(
-                "file is not valid UTF-8 (invalid byte at offset {})",
-                e.valid_up_to()
-            ),
-        }),
-    }
+    std::str::from_utf8(bytes).map_err(|e| ParseError {
+        file: kind,
+        line: line_of(e.valid_up_to()),
+        message: format!(
+            "file is not valid UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        ),
+    })
 }
 
 fn line_number(before: &[u8]) -> u32 {
@@ -218,6 +226,13 @@ pub fn sub_properties(value: &str) -> Result<HashMap<String, String>, String> {
 }
 
 // ---------------------------------------------------------------------------
+// Two passes. `index` reads the whole text once and checks every line (so a
+// syntax error anywhere is reported, with its line, whatever is asked for)
+// and records where each kept section is: its kind, its name and the byte
+// range of its body. It allocates nothing per line or per property, only
+// one `Span` per kept section. `build_body` then turns the bodies of the
+// sections that are wanted into properties: a full parse builds all of
+// them, `select` only the profiles that resolving one profile reads.
 
 const MSG_NO_SECTION: &str = "Expected a profile definition";
 const MSG_HEADER_END: &str = "Profile definition must end with ']'";
@@ -227,7 +242,7 @@ const MSG_CONT_NO_PROP: &str = "Expected a property definition, found continuati
 const MSG_SUB_NO_EQUALS: &str = "Expected an '=' sign defining a sub-property";
 const MSG_SUB_NO_NAME: &str = "Sub-property did not have a name";
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum SecKind {
     Profile,
     /// `[default]` without the `profile` prefix in the config file.
@@ -236,139 +251,82 @@ enum SecKind {
     Services,
 }
 
-struct RawSection<'a> {
+/// A kept section header and its body, as byte offsets into the text. The
+/// body runs from the line after the header to the next header line (kept
+/// or not) or the end of the text.
+#[derive(Clone, Copy, Debug)]
+struct Span {
     kind: SecKind,
-    name: &'a str,
-    at: Location,
-    properties: HashMap<String, Property>,
+    name: (usize, usize),
+    header_line: u32,
+    body: (usize, usize),
 }
 
-#[derive(Clone, Copy)]
-enum CurSection {
-    None,
-    Ignored,
-    Kept(usize),
-}
-
-#[derive(Clone, Copy)]
-enum CurProp {
-    None,
-    /// A property that is not kept; `sub` says its value was empty, so that
-    /// continuation lines are checked as sub-properties.
-    Ignored {
-        sub: bool,
-    },
-    /// Index into the pending run of properties.
-    Kept {
-        idx: usize,
-        sub: bool,
-    },
-}
-
-/// Parser state. Properties of the current section run are collected in
-/// `pending` (reused across sections) and moved into the section's map, sized
-/// exactly, when the run ends: one table allocation per section.
-struct Parser<'a> {
-    kind: FileKind,
-    sections: Vec<RawSection<'a>>,
-    index: HashMap<(SecKind, &'a str), usize, BuildFx>,
-    pending: Vec<(String, Property)>,
-    keep: Option<&'a dyn Fn(&str) -> bool>,
-    cur: CurSection,
-    prop: CurProp,
-}
-
-impl<'a> Parser<'a> {
-    fn flush(&mut self) {
-        if let CurSection::Kept(s) = self.cur {
-            let map = &mut self.sections[s].properties;
-            if map.is_empty() {
-                map.reserve(self.pending.len());
-            }
-            map.extend(self.pending.drain(..));
-        }
-        self.pending.clear();
-    }
-
-    fn header(&mut self, inner: &'a str, line: u32) {
-        self.flush();
-        self.prop = CurProp::None;
-        self.cur = match classify_section(self.kind, inner) {
-            None => CurSection::Ignored,
-            Some((SecKind::Profile | SecKind::BareDefault, name))
-                if self.keep.is_some_and(|keep| !keep(name)) =>
-            {
-                CurSection::Ignored
-            }
-            Some((sk, name)) => {
-                let sections = &mut self.sections;
-                let at = Location {
-                    file: self.kind,
-                    line,
-                };
-                let i = *self.index.entry((sk, name)).or_insert_with(|| {
-                    sections.push(RawSection {
-                        kind: sk,
-                        name,
-                        at,
-                        properties: HashMap::new(),
-                    });
-                    sections.len() - 1
-                });
-                CurSection::Kept(i)
-            }
-        };
-    }
-}
-
-fn parse(kind: FileKind, text: &str) -> Result<ProfileSet, ParseError> {
-    parse_filtered(kind, text, None)
-}
-
-fn parse_filtered<'a>(
-    kind: FileKind,
+/// The lines of `text[pos..end]`: (line without `\n` and a final `\r`,
+/// 1-based line number). `lineno` is the number of the line before `pos`.
+struct Lines<'a> {
     text: &'a str,
-    keep: Option<&'a dyn Fn(&str) -> bool>,
-) -> Result<ProfileSet, ParseError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let bytes = text.as_bytes();
-    let mut p = Parser {
-        kind,
-        sections: Vec::new(),
-        index: HashMap::default(),
-        pending: Vec::new(),
-        keep,
-        cur: CurSection::None,
-        prop: CurProp::None,
-    };
-    let mut lineno: u32 = 0;
-    let mut pos = 0;
+    pos: usize,
+    end: usize,
+    lineno: u32,
+}
 
-    while pos < bytes.len() {
-        lineno = lineno.saturating_add(1);
-        let start = pos;
-        let mut end = match bytes[pos..].iter().position(|&b| b == b'\n') {
+impl<'a> Iterator for Lines<'a> {
+    type Item = (&'a str, u32);
+
+    fn next(&mut self) -> Option<(&'a str, u32)> {
+        if self.pos >= self.end {
+            return None;
+        }
+        let rest = &self.text[self.pos..self.end];
+        // A plain loop: lines are short, and `str::find`'s memchr costs more
+        // to set up than it saves on them.
+        let line = match rest.bytes().position(|b| b == b'\n') {
             Some(n) => {
-                pos += n + 1;
-                start + n
+                self.pos += n + 1;
+                &rest[..n]
             }
             None => {
-                pos = bytes.len();
-                bytes.len()
+                self.pos = self.end;
+                rest
             }
         };
-        if end > start && bytes[end - 1] == b'\r' {
-            end -= 1;
-        }
-        // All slicing below is at ASCII bytes, hence at char boundaries.
-        let line = &text[start..end];
+        self.lineno = self.lineno.saturating_add(1);
+        Some((line.strip_suffix('\r').unwrap_or(line), self.lineno))
+    }
+}
+
+/// The text after a leading BOM starts here.
+fn bom_len(text: &str) -> usize {
+    if text.starts_with('\u{feff}') { 3 } else { 0 }
+}
+
+/// Pass one: check every line and locate the kept sections.
+fn index(kind: FileKind, text: &str) -> Result<Vec<Span>, ParseError> {
+    let mut spans: Vec<Span> = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut in_section = false;
+    // After a property line: whether its value was empty (continuation
+    // lines are then sub-properties and are checked as such).
+    let mut prop: Option<bool> = None;
+    let mut lines = Lines {
+        text,
+        pos: bom_len(text),
+        end: text.len(),
+        lineno: 0,
+    };
+    loop {
+        let start = lines.pos;
+        let Some((line, lineno)) = lines.next() else {
+            break;
+        };
+        let Some(&first) = line.as_bytes().first() else {
+            continue;
+        };
         let err = |message: &str| ParseError {
             file: kind,
             line: lineno,
             message: message.to_owned(),
-        };
-        let Some(&first) = line.as_bytes().first() else {
-            continue;
         };
         match first {
             b'#' | b';' => {}
@@ -377,19 +335,15 @@ fn parse_filtered<'a>(
                 if content.is_empty() {
                     continue;
                 }
-                // Continuation line.
-                match (p.cur, p.prop) {
-                    (CurSection::None, _) => return Err(err(MSG_NO_SECTION)),
-                    (_, CurProp::None) => return Err(err(MSG_CONT_NO_PROP)),
-                    (_, CurProp::Ignored { sub } | CurProp::Kept { sub, .. }) if sub => {
+                if !in_section {
+                    return Err(err(MSG_NO_SECTION));
+                }
+                match prop {
+                    None => return Err(err(MSG_CONT_NO_PROP)),
+                    Some(true) => {
                         split_sub_property(content).map_err(|m| err(&m))?;
                     }
-                    _ => {}
-                }
-                if let CurProp::Kept { idx, .. } = p.prop {
-                    let value = &mut p.pending[idx].1.value;
-                    value.push('\n');
-                    value.push_str(content);
+                    Some(false) => {}
                 }
             }
             b'[' => {
@@ -397,41 +351,124 @@ fn parse_filtered<'a>(
                 let Some(inner) = header.strip_suffix(']') else {
                     return Err(err(MSG_HEADER_END));
                 };
-                p.header(trim_ws(&inner[1..]), lineno);
+                if let Some(i) = open.take() {
+                    spans[i].body.1 = start;
+                }
+                in_section = true;
+                prop = None;
+                if let Some((sk, name)) = classify_section(kind, trim_ws(&inner[1..])) {
+                    // `name` is a slice of `text`.
+                    let at = name.as_ptr() as usize - text.as_ptr() as usize;
+                    spans.push(Span {
+                        kind: sk,
+                        name: (at, at + name.len()),
+                        header_line: lineno,
+                        body: (lines.pos, text.len()),
+                    });
+                    open = Some(spans.len() - 1);
+                }
             }
             _ => {
-                // Property definition: one scan finds the first '=' and the
-                // start of an inline comment (a '#' or ';' after a blank).
-                if let CurSection::None = p.cur {
+                if !in_section {
                     return Err(err(MSG_NO_SECTION));
                 }
-                let lb = line.as_bytes();
-                let mut eq = None;
-                let mut stop = lb.len();
-                let mut prev_ws = false;
-                for (i, &b) in lb.iter().enumerate() {
-                    match b {
-                        b'#' | b';' if prev_ws => {
-                            stop = i;
-                            break;
-                        }
-                        b'=' if eq.is_none() => eq = Some(i),
-                        _ => {}
-                    }
-                    prev_ws = b == b' ' || b == b'\t';
+                prop = Some(check_property(line).map_err(err)?);
+            }
+        }
+    }
+    Ok(spans)
+}
+
+/// The checks of [`split_property`] without building anything: whether the
+/// (trimmed, comment-free) value is empty. Looks at the key and the first
+/// bytes of the value only.
+fn check_property(line: &str) -> Result<bool, &'static str> {
+    let lb = line.as_bytes();
+    let Some(eq) = lb.iter().position(|&b| b == b'=') else {
+        return Err(MSG_NO_EQUALS);
+    };
+    // A comment starting before the '=' hides it.
+    let mut prev_ws = false;
+    for &b in &lb[..eq] {
+        if (b == b'#' || b == b';') && prev_ws {
+            return Err(MSG_NO_EQUALS);
+        }
+        prev_ws = b == b' ' || b == b'\t';
+    }
+    if trim_ws(&line[..eq]).is_empty() {
+        return Err(MSG_NO_NAME);
+    }
+    let mut j = eq + 1;
+    while j < lb.len() && (lb[j] == b' ' || lb[j] == b'\t') {
+        j += 1;
+    }
+    Ok(j == lb.len() || (matches!(lb[j], b'#' | b';') && j > eq + 1))
+}
+
+/// `key = value # comment` -> the trimmed key and value. An inline comment
+/// starts at a `#` or `;` that follows a space or tab.
+fn split_property(line: &str) -> Result<(&str, &str), &'static str> {
+    let lb = line.as_bytes();
+    let mut eq = None;
+    let mut stop = lb.len();
+    let mut prev_ws = false;
+    for (i, &b) in lb.iter().enumerate() {
+        match b {
+            b'#' | b';' if prev_ws => {
+                stop = i;
+                break;
+            }
+            b'=' if eq.is_none() => eq = Some(i),
+            _ => {}
+        }
+        prev_ws = b == b' ' || b == b'\t';
+    }
+    let Some(eq) = eq else {
+        return Err(MSG_NO_EQUALS);
+    };
+    let key = trim_ws(&line[..eq]);
+    if key.is_empty() {
+        return Err(MSG_NO_NAME);
+    }
+    Ok((key, trim_ws(&line[eq + 1..stop])))
+}
+
+/// Pass two, for one section: its properties, in order, into `out` (a later
+/// duplicate replaces an earlier one). The body was checked by `index`.
+fn build_body(kind: FileKind, text: &str, span: &Span, out: &mut HashMap<String, Property>) {
+    #[derive(Clone, Copy)]
+    enum Cur {
+        None,
+        Ignored,
+        Kept(usize),
+    }
+    let mut pending: Vec<(String, Property)> = Vec::new();
+    let mut cur = Cur::None;
+    let lines = Lines {
+        text,
+        pos: span.body.0,
+        end: span.body.1,
+        lineno: span.header_line,
+    };
+    for (line, lineno) in lines {
+        let Some(&first) = line.as_bytes().first() else {
+            continue;
+        };
+        match first {
+            b'#' | b';' => {}
+            b' ' | b'\t' => {
+                let content = trim_ws(line);
+                if let (Cur::Kept(i), false) = (cur, content.is_empty()) {
+                    let value = &mut pending[i].1.value;
+                    value.push('\n');
+                    value.push_str(content);
                 }
-                let Some(eq) = eq else {
-                    return Err(err(MSG_NO_EQUALS));
-                };
-                let key = trim_ws(&line[..eq]);
-                if key.is_empty() {
-                    return Err(err(MSG_NO_NAME));
-                }
-                let value = trim_ws(&line[eq + 1..stop]);
-                let sub = value.is_empty();
-                p.prop = match p.cur {
-                    CurSection::Kept(_) if is_valid_identifier(key) => {
-                        p.pending.push((
+            }
+            // No header line inside a body.
+            _ => {
+                cur = match split_property(line) {
+                    Ok((key, value)) if is_valid_identifier(key) => {
+                        pending.push((
                             lowercase(key),
                             Property {
                                 value: value.to_owned(),
@@ -441,18 +478,182 @@ fn parse_filtered<'a>(
                                 },
                             },
                         ));
-                        CurProp::Kept {
-                            idx: p.pending.len() - 1,
-                            sub,
-                        }
+                        Cur::Kept(pending.len() - 1)
                     }
-                    _ => CurProp::Ignored { sub },
+                    _ => Cur::Ignored,
                 };
             }
         }
     }
-    p.flush();
-    Ok(finish(p.sections))
+    if out.is_empty() {
+        out.reserve(pending.len());
+    }
+    out.extend(pending);
+}
+
+fn span_name<'a>(text: &'a str, span: &Span) -> &'a str {
+    &text[span.name.0..span.name.1]
+}
+
+/// Pass two for a whole file: every section, or (with `keep`) every
+/// `sso-session` and `services` section and the profiles `keep` accepts.
+fn build_all(
+    kind: FileKind,
+    text: &str,
+    spans: &[Span],
+    keep: Option<&dyn Fn(&str) -> bool>,
+) -> ProfileSet {
+    let mut out = ProfileSet::default();
+    let has_prefixed_default = spans
+        .iter()
+        .any(|s| s.kind == SecKind::Profile && span_name(text, s) == "default");
+    let count = |k: SecKind| spans.iter().filter(|s| s.kind == k).count();
+    if keep.is_none() {
+        out.profiles.reserve(count(SecKind::Profile) + 1);
+    }
+    out.sso_sessions.reserve(count(SecKind::SsoSession));
+    out.services.reserve(count(SecKind::Services));
+    for span in spans {
+        let name = span_name(text, span);
+        let map = match span.kind {
+            SecKind::BareDefault if has_prefixed_default => continue,
+            SecKind::Profile | SecKind::BareDefault if keep.is_some_and(|keep| !keep(name)) => {
+                continue;
+            }
+            SecKind::Profile | SecKind::BareDefault => &mut out.profiles,
+            SecKind::SsoSession => &mut out.sso_sessions,
+            SecKind::Services => &mut out.services,
+        };
+        let section = map.entry(name.to_owned()).or_insert_with(|| Section {
+            name: name.to_owned(),
+            at: Some(Location {
+                file: kind,
+                line: span.header_line,
+            }),
+            properties: HashMap::new(),
+        });
+        build_body(kind, text, span, &mut section.properties);
+    }
+    out
+}
+
+fn parse(kind: FileKind, text: &str) -> Result<ProfileSet, ParseError> {
+    parse_filtered(kind, text, None)
+}
+
+fn parse_filtered(
+    kind: FileKind,
+    text: &str,
+    keep: Option<&dyn Fn(&str) -> bool>,
+) -> Result<ProfileSet, ParseError> {
+    let spans = index(kind, text)?;
+    Ok(build_all(kind, text, &spans, keep))
+}
+
+/// One file, read and checked in full, its sections located but not built:
+/// [`Indexed::to_set`] builds them all, [`select`] only those one profile
+/// needs.
+#[derive(Clone, Debug)]
+pub struct Indexed {
+    kind: FileKind,
+    text: String,
+    spans: Vec<Span>,
+}
+
+impl Indexed {
+    /// A missing file.
+    pub fn empty(kind: FileKind) -> Indexed {
+        Indexed {
+            kind,
+            text: String::new(),
+            spans: Vec::new(),
+        }
+    }
+
+    /// Check raw file bytes as [`parse_bytes`] does (same errors).
+    pub fn from_bytes(kind: FileKind, bytes: Vec<u8>) -> Result<Indexed, ParseError> {
+        if bytes.contains(&0) {
+            return check_bytes(kind, &bytes).map(|_| Indexed::empty(kind));
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => Indexed::from_text(kind, text),
+            Err(e) => check_bytes(kind, e.as_bytes()).map(|_| Indexed::empty(kind)),
+        }
+    }
+
+    /// Check a file's text as [`parse_config`] / [`parse_credentials`] do.
+    pub fn from_text(kind: FileKind, text: String) -> Result<Indexed, ParseError> {
+        let spans = index(kind, &text)?;
+        Ok(Indexed { kind, text, spans })
+    }
+
+    /// Every section: what [`parse_bytes`] returns.
+    pub fn to_set(&self) -> ProfileSet {
+        build_all(self.kind, &self.text, &self.spans, None)
+    }
+
+    /// The profile `name` (all its sections in this file merged), if defined.
+    fn profile(&self, name: &str) -> Option<Section> {
+        let text = self.text.as_str();
+        let prefixed_default = name == "default"
+            && self
+                .spans
+                .iter()
+                .any(|s| s.kind == SecKind::Profile && span_name(text, s) == "default");
+        let mut out: Option<Section> = None;
+        for span in &self.spans {
+            let wanted = match span.kind {
+                SecKind::Profile => true,
+                SecKind::BareDefault => !prefixed_default,
+                SecKind::SsoSession | SecKind::Services => false,
+            };
+            if !wanted || span_name(text, span) != name {
+                continue;
+            }
+            let section = out.get_or_insert_with(|| Section {
+                name: name.to_owned(),
+                at: Some(Location {
+                    file: self.kind,
+                    line: span.header_line,
+                }),
+                properties: HashMap::new(),
+            });
+            build_body(self.kind, text, span, &mut section.properties);
+        }
+        out
+    }
+}
+
+/// The two files merged as [`ProfileSet::merge`] does, but with only the
+/// profiles reachable from `root`: `root`, then every profile `depends_on`
+/// names for a profile already taken, and so on. Every `sso-session` and
+/// `services` section is kept. With a config of thousands of profiles this
+/// builds a handful of them instead of all.
+pub fn select(
+    config: &Indexed,
+    credentials: &Indexed,
+    root: &str,
+    depends_on: &dyn Fn(&Section) -> Vec<String>,
+) -> ProfileSet {
+    let none = |_: &str| false;
+    let mut out = build_all(config.kind, &config.text, &config.spans, Some(&none));
+    let mut todo = vec![root.to_owned()];
+    while let Some(name) = todo.pop() {
+        if out.profiles.contains_key(&name) {
+            continue;
+        }
+        let section = match (config.profile(&name), credentials.profile(&name)) {
+            (Some(mut c), Some(k)) => {
+                c.properties.extend(k.properties);
+                c
+            }
+            (Some(s), None) | (None, Some(s)) => s,
+            (None, None) => continue,
+        };
+        todo.extend(depends_on(&section));
+        out.profiles.insert(name, section);
+    }
+    out
 }
 
 /// Decide what a header's (trimmed) inner text names, or `None` to ignore it.
@@ -484,35 +685,6 @@ fn strip_prefix_ws<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         Some(b' ' | b'\t') => Some(trim_ws(rest)),
         _ => None,
     }
-}
-
-fn finish(sections: Vec<RawSection<'_>>) -> ProfileSet {
-    let mut out = ProfileSet::default();
-    let has_prefixed_default = sections
-        .iter()
-        .any(|s| s.kind == SecKind::Profile && s.name == "default");
-    let count = |k: SecKind| sections.iter().filter(|s| s.kind == k).count();
-    out.profiles.reserve(count(SecKind::Profile) + 1);
-    out.sso_sessions.reserve(count(SecKind::SsoSession));
-    out.services.reserve(count(SecKind::Services));
-    for raw in sections {
-        let map = match raw.kind {
-            SecKind::Profile => &mut out.profiles,
-            SecKind::BareDefault if has_prefixed_default => continue,
-            SecKind::BareDefault => &mut out.profiles,
-            SecKind::SsoSession => &mut out.sso_sessions,
-            SecKind::Services => &mut out.services,
-        };
-        map.insert(
-            raw.name.to_owned(),
-            Section {
-                name: raw.name.to_owned(),
-                at: Some(raw.at),
-                properties: raw.properties,
-            },
-        );
-    }
-    out
 }
 
 /// Cut an inline comment: any `#`/`;` (section headers), or with `need_ws`
@@ -576,37 +748,6 @@ fn is_valid_identifier(s: &str) -> bool {
         !s.is_empty() && s.bytes().all(|b| ASCII_OK[b as usize])
     } else {
         s.chars().all(ok)
-    }
-}
-
-/// A small, fast, non-cryptographic hasher (FxHash) for the parser's own
-/// section index; keys are names from the user's own file.
-#[derive(Default, Clone, Copy)]
-struct BuildFx;
-
-struct Fx(u64);
-
-impl std::hash::BuildHasher for BuildFx {
-    type Hasher = Fx;
-    fn build_hasher(&self) -> Fx {
-        Fx(0)
-    }
-}
-
-impl std::hash::Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0xf135_7aea_2e62_a9c5;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
     }
 }
 
@@ -791,6 +932,86 @@ mod tests {
         assert_eq!(p.prop("region").unwrap().at.line, 9999 * 5 + 4);
     }
 
+    /// Properties sorted by key, with values and lines, for comparisons.
+    fn flat(section: &Section) -> Vec<(String, String, u32)> {
+        let mut v: Vec<_> = section
+            .properties
+            .iter()
+            .map(|(k, p)| (k.clone(), p.value.clone(), p.at.line))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn indexed(config: &str, credentials: &str) -> (Indexed, Indexed) {
+        (
+            Indexed::from_text(FileKind::Config, config.to_owned()).unwrap(),
+            Indexed::from_text(FileKind::Credentials, credentials.to_owned()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn select_builds_the_reachable_profiles_as_a_full_parse() {
+        let config = "[default]\nk = bare\n[profile default]\nk = pd\n\
+                      [profile a]\nsource_profile = b\nk = a1\n  more\n[profile b]\nsource_profile = c\n\
+                      [profile a]\nk = a2\nx = 1\n[profile c]\nz = 1\n[profile unrelated]\nq = 1\n\
+                      [sso-session s]\nr = 1\n[services v]\nsts =\n  endpoint_url = u\n";
+        let credentials = "[c]\nz = 2\nkey = k\n[b]\nw = 1\n[zz]\nm = 1\n";
+        let (ci, ki) = indexed(config, credentials);
+        let full = ProfileSet::merge(
+            parse_config(config).unwrap(),
+            parse_credentials(credentials).unwrap(),
+        );
+        let source = |s: &Section| {
+            s.get("source_profile")
+                .map(str::to_string)
+                .into_iter()
+                .collect()
+        };
+        let part = select(&ci, &ki, "a", &source);
+        let mut names: Vec<_> = part.profiles.keys().cloned().collect();
+        names.sort();
+        assert_eq!(names, ["a", "b", "c"]);
+        for n in &names {
+            assert_eq!(flat(&part.profiles[n]), flat(&full.profiles[n]), "{n}");
+            assert_eq!(part.profiles[n].at, full.profiles[n].at, "{n}");
+        }
+        assert_eq!(part.profiles["c"].get("z"), Some("2"));
+        assert_eq!(part.sso_sessions.len(), 1);
+        assert_eq!(part.services["v"].get("sts"), full.services["v"].get("sts"));
+        // `[profile default]` hides `[default]`; credentials-only profiles.
+        let d = select(&ci, &ki, "default", &source);
+        assert_eq!(
+            flat(&d.profiles["default"]),
+            flat(&full.profiles["default"])
+        );
+        let z = select(&ci, &ki, "zz", &source);
+        assert_eq!(flat(&z.profiles["zz"]), flat(&full.profiles["zz"]));
+        assert!(select(&ci, &ki, "nope", &source).profiles.is_empty());
+        // The full build from the index is the full parse.
+        let all = ProfileSet::merge(ci.to_set(), ki.to_set());
+        assert_eq!(all.profiles.len(), full.profiles.len());
+        for (n, s) in &full.profiles {
+            assert_eq!(flat(&all.profiles[n]), flat(s), "{n}");
+        }
+    }
+
+    #[test]
+    fn indexed_errors_are_those_of_a_full_parse() {
+        for text in [
+            "[profile a]\nx = 1\n[profile b\n",
+            "[profile a]\ns3 =\n  a = 1\n  oops",
+            "[profile zzz]\nk = v\n[profile a]\nbroken\n",
+        ] {
+            let e1 = parse_config(text).unwrap_err();
+            let e2 = Indexed::from_text(FileKind::Config, text.to_owned()).unwrap_err();
+            assert_eq!((e1.line, e1.message), (e2.line, e2.message));
+        }
+        let e =
+            Indexed::from_bytes(FileKind::Credentials, b"[a]\n\nk = \0\n".to_vec()).unwrap_err();
+        assert_eq!(e.line, 3);
+    }
+
     mod prop {
         use super::super::*;
         use proptest::prelude::*;
@@ -801,6 +1022,33 @@ mod tests {
             fn never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
                 let _ = parse_bytes(FileKind::Config, &bytes);
                 let _ = parse_bytes(FileKind::Credentials, &bytes);
+            }
+
+            #[test]
+            fn property_check_agrees_with_split(line in "[a-zA-Z_ \t=#;x]{0,12}") {
+                prop_assert_eq!(
+                    check_property(&line),
+                    split_property(&line).map(|(_, v)| v.is_empty())
+                );
+            }
+
+            #[test]
+            fn select_agrees_with_full_parse(lines in proptest::collection::vec(
+                "(\\[(profile )?[ab]\\]|[ \t]{0,2}[a-z_]{0,3} ?=?[ a-z#;]{0,4}|source_profile = [ab])",
+                0..16,
+            )) {
+                let text = lines.join("\n");
+                if let Ok(full) = parse_config(&text) {
+                    let ci = Indexed::from_text(FileKind::Config, text.clone()).unwrap();
+                    let ki = Indexed::empty(FileKind::Credentials);
+                    let none = |_: &Section| Vec::new();
+                    for (name, section) in &full.profiles {
+                        let part = select(&ci, &ki, name, &none);
+                        prop_assert_eq!(super::flat(&part.profiles[name]), super::flat(section));
+                    }
+                } else {
+                    prop_assert!(Indexed::from_text(FileKind::Config, text).is_err());
+                }
             }
 
             #[test]

@@ -16,7 +16,7 @@ use crate::error::{Error, Status};
 use crate::files::{self, Locations};
 use crate::profile_file::{FileKind, Location, ProfileSet, Section};
 use crate::sts::{self, Sts, StsErrorKind};
-use crate::{endpoint, mfa, source};
+use crate::{endpoint, mfa, profile_file, source};
 
 /// How long to wait for another process refreshing the same role (it may be
 /// waiting for someone to type an MFA code).
@@ -55,6 +55,25 @@ impl Config {
     pub fn load(getenv: Getenv) -> Result<Config, Error> {
         let locations = files::locate(getenv, files::current_platform());
         let set = files::load(&locations).map_err(|e| Error::new(Status::Config, e.to_string()))?;
+        Ok(Config { locations, set })
+    }
+
+    /// Like [`Config::load`] for resolving profile `name` only: both files
+    /// are read and checked in full (same errors), but only the profiles the
+    /// resolution reads are built (`name`, its `source_profile`s, the
+    /// profiles `credential_process = awsrole credential-process X` names,
+    /// and so on), plus every `sso-session` and `services` section. When the
+    /// chain does not resolve on that subset, every profile is built, so that
+    /// errors (nearest names) and fallbacks see the whole files.
+    pub fn load_for(getenv: Getenv, name: &str) -> Result<Config, Error> {
+        let locations = files::locate(getenv, files::current_platform());
+        let (config, credentials) = files::load_indexed(&locations)
+            .map_err(|e| Error::new(Status::Config, e.to_string()))?;
+        let set = profile_file::select(&config, &credentials, name, &depends_on);
+        let set = match chain::resolve(&set, name) {
+            Ok(_) => set,
+            Err(_) => ProfileSet::merge(config.to_set(), credentials.to_set()),
+        };
         Ok(Config { locations, set })
     }
 
@@ -112,28 +131,47 @@ pub fn sts_region(profile_region: Option<&str>, getenv: Getenv) -> String {
 /// Resolve profile `name` to credentials: from the cache when it holds valid
 /// ones, else from its source and STS (writing the cache).
 pub fn credentials(name: &str, opts: &Options, getenv: Getenv) -> Result<Resolved, Error> {
-    let config = Config::load(getenv)?;
-    let chain = config.chain(name)?;
+    let config = Config::load_for(getenv, name)?;
+    let chain = match chain::resolve(&config.set, name) {
+        Ok(chain) => chain,
+        // AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN when the profile itself
+        // gives no credentials (or `default` does not exist).
+        Err(e)
+            if (e.kind == chain::ErrorKind::NoCredentials
+                || (e.kind == chain::ErrorKind::UnknownProfile && name == "default"))
+                && let Some(chain) = source::env_web_identity(name, getenv) =>
+        {
+            chain
+        }
+        Err(e) => return Err(chain_error(e, &config.set, &config.locations)),
+    };
     check_process_loop(&config, &chain)?;
-    let profile = &config.set.profiles[name];
+    let empty = Section::default();
+    let profile = section_or_empty(&config.set, name, &empty);
     let region = profile.get("region").map(str::to_string);
 
-    let creds = if chain.hops.is_empty() {
-        source::base_credentials(&chain.base, getenv)?
+    let needs_cache = !chain.hops.is_empty() || source::needs_network(&chain.base);
+    let cache = if needs_cache {
+        cache_with_warning(&config.locations)
     } else {
-        let cache = cache_with_warning(&config.locations);
-        let target = sts::Target {
-            region: sts_region(region.as_deref(), getenv),
-            endpoint: endpoint::configured_endpoint("sts", profile, &config.set, getenv),
-        };
-        let mut resolver = Resolver {
-            chain: &chain,
-            cache: cache.as_ref(),
-            target,
-            sts: None,
-            opts,
-            getenv,
-        };
+        None
+    };
+    let target = sts::Target {
+        region: sts_region(region.as_deref(), getenv),
+        endpoint: endpoint::configured_endpoint("sts", profile, &config.set, getenv),
+    };
+    let mut resolver = Resolver {
+        config: &config,
+        chain: &chain,
+        cache: cache.as_ref(),
+        target,
+        sts: None,
+        opts,
+        getenv,
+    };
+    let creds = if chain.hops.is_empty() {
+        resolver.base()?
+    } else {
         resolver.hop(chain.hops.len() - 1)?
     };
     Ok(Resolved {
@@ -156,6 +194,7 @@ fn cache_with_warning(locations: &Locations) -> Option<Cache> {
 }
 
 struct Resolver<'a> {
+    config: &'a Config,
     chain: &'a Chain,
     cache: Option<&'a Cache>,
     target: sts::Target,
@@ -164,7 +203,7 @@ struct Resolver<'a> {
     getenv: Getenv<'a>,
 }
 
-impl Resolver<'_> {
+impl<'a> Resolver<'a> {
     /// Credentials of hop `i`, from the cache or from STS. At most one cache
     /// lock is held at a time, so chains that share roles cannot deadlock.
     fn hop(&mut self, i: usize) -> Result<Credentials, Error> {
@@ -179,43 +218,89 @@ impl Resolver<'_> {
             }
             seen = cache.modified(&key);
         }
+        // An IAM user's own keys and an MFA device: one MFA session
+        // (GetSessionToken) serves every role with that device.
+        let session = match (&hop.mfa_serial, &self.chain.base) {
+            (
+                Some(serial),
+                Base::StaticKeys {
+                    session_token: None,
+                    ..
+                },
+            ) if i == 0 => mfa::session_lifetime(self.getenv)?.map(|d| (serial.clone(), d)),
+            _ => None,
+        };
         // Without input a code cannot be had: say so now instead of waiting
         // for the lock (its holder may be waiting for someone to type one).
         if self.opts.no_input
+            && session.is_none()
             && let Some(serial) = &hop.mfa_serial
+            && !self.code_source(hop).unattended()
         {
             return Err(mfa::needed(serial, &hop.profile));
         }
 
-        let source = if i == 0 {
-            source::base_credentials(&self.chain.base, self.getenv)?
+        let source = if let Some((serial, lifetime)) = &session {
+            let user = self.base()?;
+            self.sts()?;
+            let dir = mfa::session_dir(&self.config.locations);
+            let session_cache = dir.map(Cache::new);
+            let s = mfa::Session {
+                user: &user,
+                serial,
+                profile: &hop.profile,
+                lifetime: *lifetime,
+                cache: session_cache.as_ref(),
+                min_ttl: self.opts.min_ttl,
+                lock_timeout: LOCK_TIMEOUT,
+            };
+            let sts = self.sts.as_ref().expect("started above");
+            mfa::session_credentials(&s, &self.code_source(hop), sts)?
+        } else if i == 0 {
+            self.base()?
         } else {
             self.hop(i - 1)?
         };
 
         let _lock = match self.cache {
-            Some(cache) => {
-                let lock = cache
-                    .lock(&key, &hop.profile, LOCK_TIMEOUT)
-                    .map_err(|e| Error::new(Status::Failure, e.to_string()))?;
-                // Someone may have refreshed it while we waited.
-                let rewritten = cache.modified(&key) != seen;
-                if (!force || rewritten)
-                    && let Some(c) = cache.read(&key).filter(|c| self.fresh(c))
-                {
-                    return Ok(c);
+            Some(cache) => match cache.lock(&key, &hop.profile, LOCK_TIMEOUT) {
+                Ok(lock) => {
+                    // Someone may have refreshed it while we waited.
+                    let rewritten = cache.modified(&key) != seen;
+                    if (!force || rewritten)
+                        && let Some(c) = cache.read(&key).filter(|c| self.fresh(c))
+                    {
+                        return Ok(c);
+                    }
+                    Some(lock)
                 }
-                Some(lock)
-            }
+                // A read-only or full HOME: the credentials can still be
+                // had, just not cached (no lock, so no write either).
+                Err(cache::LockError::Io(path, e)) => {
+                    eprintln!(
+                        "awsrole: warning: cannot use the cache lock {}: {e}; the credentials are not cached",
+                        path.display()
+                    );
+                    None
+                }
+                Err(e) => return Err(Error::new(Status::Failure, e.to_string())),
+            },
             None => None,
         };
 
+        // With an MFA session the role is assumed without a code (the
+        // session is MFA-authenticated); the cache key still names the device.
+        let mut sent = hop.clone();
         let token_code = match &hop.mfa_serial {
-            Some(serial) => Some(mfa::prompt_code(serial, &hop.profile)?),
+            Some(_) if session.is_some() => {
+                sent.mfa_serial = None;
+                None
+            }
+            Some(serial) => Some(mfa::code(serial, &hop.profile, &self.code_source(hop))?),
             None => None,
         };
         let request = sts::Request {
-            hop,
+            hop: &sent,
             session_name: session_name(hop, now),
             token_code,
         };
@@ -224,6 +309,7 @@ impl Resolver<'_> {
             .assume_role(&source, &request)
             .map_err(sts_error)?;
         if let Some(cache) = self.cache
+            && _lock.is_some()
             && let Err(e) = cache.write(&key, &assumed.to_cache_json())
         {
             eprintln!(
@@ -232,6 +318,38 @@ impl Resolver<'_> {
             );
         }
         Ok(assumed.credentials)
+    }
+
+    /// Where an MFA code for `hop` may come from.
+    fn code_source(&self, hop: &RoleHop) -> mfa::CodeSource<'a> {
+        let config: &'a Config = self.config;
+        mfa::CodeSource {
+            getenv: self.getenv,
+            process: config
+                .set
+                .profiles
+                .get(&hop.profile)
+                .and_then(|p| p.get("mfa_process")),
+            no_input: self.opts.no_input,
+        }
+    }
+
+    /// The chain's base credentials (network sources start the runtime).
+    fn base(&mut self) -> Result<Credentials, Error> {
+        let config = self.config;
+        let at = |p: &str, k: &str| {
+            let section = config.set.profiles.get(p)?;
+            Some(config.describe(section.prop(k).map(|x| x.at).or(section.at)?))
+        };
+        let cx = source::Context {
+            getenv: self.getenv,
+            at: &at,
+            cache: self.cache,
+            target: &self.target,
+            min_ttl: self.opts.min_ttl,
+            refresh: self.opts.refresh && self.chain.hops.is_empty(),
+        };
+        source::base_credentials(&self.chain.base, &cx, &mut self.sts)
     }
 
     fn fresh(&self, c: &Credentials) -> bool {
@@ -385,6 +503,23 @@ fn chain_profiles(chain: &Chain) -> Vec<&str> {
             out.push(&hop.profile);
         }
     }
+    out
+}
+
+/// The other profiles resolving a profile may read: its `source_profile`
+/// and the target of `credential_process = awsrole credential-process X`
+/// (followed by [`check_process_loop`]). Used by [`Config::load_for`].
+fn depends_on(section: &Section) -> Vec<String> {
+    let mut out: Vec<String> = section
+        .get("source_profile")
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    out.extend(
+        section
+            .get("credential_process")
+            .and_then(awsrole_process_target),
+    );
     out
 }
 
@@ -551,13 +686,8 @@ mod tests {
     #[test]
     fn session_name_is_configured_or_botocore_style() {
         let mut hop = RoleHop {
-            profile: "p".into(),
             role_arn: "arn".into(),
-            external_id: None,
-            mfa_serial: None,
-            role_session_name: None,
-            duration_seconds: None,
-            at: None,
+            ..Default::default()
         };
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1234);
         assert_eq!(session_name(&hop, now), "botocore-session-1234");

@@ -84,6 +84,16 @@ impl Sts {
         &self.target
     }
 
+    /// The one HTTP client (rustls with ring), for credential sources too.
+    pub fn http(&self) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+        self.http.clone()
+    }
+
+    /// The runtime, to drive credential providers on the cold path.
+    pub fn runtime(&self) -> &tokio::runtime::Runtime {
+        &self.runtime
+    }
+
     pub fn assume_role(
         &self,
         source: &Credentials,
@@ -142,7 +152,7 @@ impl Sts {
     /// Run `call` to its end; if it has not answered within [`SLOW_NOTICE`],
     /// say once on stderr what we are waiting for (the SDK's timeouts still
     /// bound the wait).
-    fn block_on_noting<F: std::future::Future>(&self, what: &str, call: F) -> F::Output {
+    pub fn block_on_noting<F: std::future::Future>(&self, what: &str, call: F) -> F::Output {
         self.runtime.block_on(async {
             let mut call = std::pin::pin!(call);
             match tokio::time::timeout(SLOW_NOTICE, &mut call).await {
@@ -159,7 +169,7 @@ impl Sts {
         })
     }
 
-    fn client(&self, source: &Credentials) -> aws_sdk_sts::Client {
+    pub fn client(&self, source: &Credentials) -> aws_sdk_sts::Client {
         let creds = aws_credential_types::Credentials::new(
             &source.access_key_id,
             &source.secret_access_key,
@@ -249,9 +259,12 @@ where
                 ),
                 _ => format!("AssumeRole {role} failed"),
             };
+            // Name the hop: in a chain, which role failed matters.
             StsError {
                 kind: StsErrorKind::Service,
-                message: format!("STS error {code}: {text} ({hint})"),
+                message: format!(
+                    "STS error {code} for AssumeRole {role} (profile `{profile}`): {text} ({hint})"
+                ),
             }
         }
         _ => StsError {
@@ -334,7 +347,7 @@ where
 }
 
 /// An error with its causes, e.g. "io error: Connection refused (os error 111)".
-fn source_chain(err: &dyn std::error::Error) -> String {
+pub fn source_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut cause = err.source();
     while let Some(c) = cause {

@@ -28,7 +28,9 @@ fn split_zone(s: &str) -> Option<(&str, i64)> {
     // [+-]HH:MM or [+-]HHMM at the end, after the time part.
     let b = s.as_bytes();
     for len in [6usize, 5] {
-        if b.len() <= len + 10 {
+        // A non-ASCII character across the split is no zone (and must not
+        // panic: cache files come from anywhere).
+        if b.len() <= len + 10 || !s.is_char_boundary(s.len() - len) {
             continue;
         }
         let (body, zone) = s.split_at(s.len() - len);

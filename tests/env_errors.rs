@@ -200,13 +200,8 @@ fn access_denied_names_the_role_and_keeps_the_old_cache() {
     // An expired entry stays as it was.
     std::fs::create_dir_all(home.cache_dir()).unwrap();
     let hop = awsrole::chain::RoleHop {
-        profile: String::new(),
         role_arn: role.clone(),
-        external_id: None,
-        mfa_serial: None,
-        role_session_name: None,
-        duration_seconds: None,
-        at: None,
+        ..Default::default()
     };
     let file = home
         .cache_dir()
@@ -354,13 +349,9 @@ fn no_input_does_not_wait_for_a_process_asking_for_the_code() {
         base()
     ));
     let hop = awsrole::chain::RoleHop {
-        profile: "m".into(),
         role_arn: role.clone(),
-        external_id: None,
         mfa_serial: Some(serial.into()),
-        role_session_name: None,
-        duration_seconds: None,
-        at: None,
+        ..Default::default()
     };
     // Another awsrole holds the lock, as while it waits for a typed code.
     std::fs::create_dir_all(home.cache_dir()).unwrap();

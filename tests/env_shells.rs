@@ -67,13 +67,8 @@ fn powershell_values(statements: &str) -> HashMap<String, Option<String>> {
 
 fn expected(home: &TestHome, role: &str, profile: &str) -> HashMap<String, Option<String>> {
     let hop = RoleHop {
-        profile: String::new(),
         role_arn: role.into(),
-        external_id: None,
-        mfa_serial: None,
-        role_session_name: None,
-        duration_seconds: None,
-        at: None,
+        ..Default::default()
     };
     let file = home
         .cache_dir()

@@ -20,13 +20,8 @@ fn assume_calls(role: &str) -> usize {
 
 fn key_of(role_arn: &str) -> String {
     assume_role_key(&RoleHop {
-        profile: String::new(),
         role_arn: role_arn.into(),
-        external_id: None,
-        mfa_serial: None,
-        role_session_name: None,
-        duration_seconds: None,
-        at: None,
+        ..Default::default()
     })
 }
 

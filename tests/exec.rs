@@ -38,13 +38,8 @@ fn home_with_role(prefix: &str) -> (TestHome, String, String) {
 
 fn cached(home: &TestHome, role: &str) -> Credentials {
     let key = assume_role_key(&RoleHop {
-        profile: String::new(),
         role_arn: role.into(),
-        external_id: None,
-        mfa_serial: None,
-        role_session_name: None,
-        duration_seconds: None,
-        at: None,
+        ..Default::default()
     });
     let body = std::fs::read(home.cache_dir().join(format!("{key}.json"))).unwrap();
     parse_entry(&body).unwrap()

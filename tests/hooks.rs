@@ -878,6 +878,8 @@ fn mfa_prompt_mode(sh: Sh) {
     let (home, role) = mfa_home();
     let mut env = expired_env("p");
     env.push(("AWSROLE_HOOK_MFA".into(), "prompt".into()));
+    // The code goes to AssumeRole itself (no MFA session, see tests/sources_mfa.rs).
+    env.push(("AWSROLE_MFA_SESSION".into(), "off".into()));
     let s = Session::start(
         &home,
         sh,

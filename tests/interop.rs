@@ -19,13 +19,9 @@ fn arn(name: &str) -> String {
 
 fn hop(role: &str, mfa: bool) -> RoleHop {
     RoleHop {
-        profile: String::new(),
         role_arn: role.into(),
-        external_id: None,
         mfa_serial: mfa.then(|| SERIAL.to_string()),
-        role_session_name: None,
-        duration_seconds: None,
-        at: None,
+        ..Default::default()
     }
 }
 
@@ -159,7 +155,7 @@ fn mfa_on_a_real_terminal_then_the_aws_cli_needs_no_code() {
     let bin = common::awsrole_bin();
     let tmux = home.tmux("bash --norc --noprofile", 160, 40);
     tmux.send_line(&format!(
-        "eval \"$('{}' env m --shell bash)\"; echo \"done:$AWSROLE_PROFILE:${{#AWS_SESSION_TOKEN}}\"",
+        "export AWSROLE_MFA_SESSION=off; eval \"$('{}' env m --shell bash)\"; echo \"done:$AWSROLE_PROFILE:${{#AWS_SESSION_TOKEN}}\"",
         bin.display()
     ));
     tmux.wait_for(

@@ -26,13 +26,9 @@ fn calls(role: &str) -> usize {
 
 fn hop(role: &str, mfa: Option<&str>) -> RoleHop {
     RoleHop {
-        profile: String::new(),
         role_arn: role.into(),
-        external_id: None,
         mfa_serial: mfa.map(str::to_string),
-        role_session_name: None,
-        duration_seconds: None,
-        at: None,
+        ..Default::default()
     }
 }
 

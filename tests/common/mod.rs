@@ -5,6 +5,8 @@
 //! (bash, zsh, fish, sh) and tmux for interactive programs.
 #![allow(dead_code)]
 
+pub mod capture;
+
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsStr;
 use std::io::{Read, Write};
@@ -136,11 +138,17 @@ pub fn run(cmd: &mut Command) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    Output {
+    let out = Output {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         code: out.status.code().unwrap_or(-1),
-    }
+    };
+    capture::record(
+        &cmd.get_program().to_string_lossy(),
+        &out.stdout,
+        &out.stderr,
+    );
+    out
 }
 
 // ---------------------------------------------------------------------------
@@ -554,6 +562,14 @@ pub fn http(
 pub struct TestHome {
     dir: tempfile::TempDir,
     moto: bool,
+}
+
+/// Before the temporary HOME goes, the secrets in it are recorded for the
+/// suite-wide secret scan (see `capture`).
+impl Drop for TestHome {
+    fn drop(&mut self) {
+        capture::record_home(self.dir.path());
+    }
 }
 
 impl Default for TestHome {
