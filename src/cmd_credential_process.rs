@@ -12,7 +12,7 @@
 //!
 //! Loops (`credential_process = awsrole credential-process x` inside x, or
 //! inside one of x's source profiles) are refused before anything runs, by
-//! [`resolve::check_process_loop`]. Loops that go through something awsrole
+//! [`process_loop::check`]. Loops that go through something awsrole
 //! cannot read (a wrapper script) are caught at run time: each
 //! credential-process adds its profile to [`STACK_VAR`], which its children
 //! inherit, and refuses to start for a profile already on it.

@@ -11,6 +11,7 @@ use crate::cache::{self, Cache};
 use crate::chain::{self, Base, Chain};
 use crate::cli::ListCli;
 use crate::error::Error;
+use crate::process_loop;
 use crate::resolve::{self, Config};
 use crate::style::{self, Paint, Style};
 use crate::timefmt;
@@ -138,7 +139,7 @@ fn entry(config: &Config, name: &str, cache: Option<&Cache>, now: SystemTime) ->
     if !chain.hops.is_empty() {
         e.source = Some(source_summary(&chain, name));
     }
-    if let Some(err) = resolve::check_process_loop(config, &chain).err() {
+    if let Some(err) = process_loop::check(config, &chain).err() {
         e.kind = "invalid";
         e.error = Some(err.message);
     }
@@ -177,7 +178,7 @@ fn base_kind(base: &Base) -> &'static str {
 
 /// Profiles read, base first, each once in a row.
 fn chain_names(chain: &Chain) -> Vec<String> {
-    let mut out = vec![resolve::base_profile(&chain.base).to_string()];
+    let mut out = vec![process_loop::base_profile(&chain.base).to_string()];
     for hop in &chain.hops {
         if out.last() != Some(&hop.profile) {
             out.push(hop.profile.clone());

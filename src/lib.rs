@@ -21,6 +21,7 @@ pub mod error;
 pub mod files;
 pub mod man;
 pub mod mfa;
+pub mod process_loop;
 pub mod profile_file;
 pub mod pyjson;
 pub mod resolve;
