@@ -13,6 +13,10 @@ use clap::{Args, Parser, Subcommand};
     after_help = ROOT_EXAMPLES
 )]
 pub struct Cli {
+    /// Say on stderr what awsrole does: files, cache hits and misses, locks, STS calls (never secrets)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

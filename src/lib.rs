@@ -30,6 +30,7 @@ pub mod source;
 pub mod sts;
 pub mod style;
 pub mod timefmt;
+pub mod verbose;
 
 /// Environment lookup, injected so that resolution stays pure and testable.
 pub type Getenv<'a> = &'a dyn Fn(&str) -> Option<String>;

@@ -11,6 +11,9 @@ fn main() -> ExitCode {
     // `COMPLETE=SHELL awsrole ...`: answer a Tab and exit (before any output).
     awsrole::cmd_completions::complete_from_env();
     let cli = Cli::parse();
+    if cli.verbose {
+        awsrole::verbose::enable();
+    }
     let getenv = |k: &str| std::env::var(k).ok();
     let result = match cli.command {
         Command::Env(a) => a

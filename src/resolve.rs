@@ -145,6 +145,12 @@ pub fn credentials(name: &str, opts: &Options, getenv: Getenv) -> Result<Resolve
         Err(e) => return Err(chain_error(e, &config.set, &config.locations)),
     };
     process_loop::check(&config, &chain)?;
+    crate::verbose!(
+        "profile `{name}` from {} and {}: {}",
+        config.locations.config.display(),
+        config.locations.credentials.display(),
+        describe_chain(&chain)
+    );
     let empty = Section::default();
     let profile = section_or_empty(&config.set, name, &empty);
     let region = profile.get("region").map(str::to_string);
@@ -180,6 +186,24 @@ pub fn credentials(name: &str, opts: &Options, getenv: Getenv) -> Result<Resolve
     })
 }
 
+/// "base `p` -> role A -> role B", for `--verbose`.
+fn describe_chain(chain: &Chain) -> String {
+    let mut text = format!("base `{}`", process_loop::base_profile(&chain.base));
+    for hop in &chain.hops {
+        text.push_str(&format!(" -> {} (`{}`)", hop.role_arn, hop.profile));
+    }
+    text
+}
+
+/// "in FILE, valid until TIME", for `--verbose`.
+fn describe_expiry(c: &Credentials, path: &std::path::Path) -> String {
+    let until = c
+        .expiration
+        .map(crate::timefmt::format_utc)
+        .unwrap_or_else(|| "no expiry".to_string());
+    format!("in {}, valid until {until}", path.display())
+}
+
 fn cache_with_warning(locations: &Locations) -> Option<Cache> {
     match cache_dir(locations) {
         Some(dir) => Some(Cache::new(dir)),
@@ -212,9 +236,21 @@ impl<'a> Resolver<'a> {
         let now = SystemTime::now();
         let mut seen = None;
         if let Some(cache) = self.cache {
+            let path = cache.entry_path(&key);
             if !force && let Some(c) = cache.read(&key).filter(|c| self.fresh(c)) {
+                crate::verbose!("{}: cache hit {}", hop.role_arn, describe_expiry(&c, &path));
                 return Ok(c);
             }
+            crate::verbose!(
+                "{}: cache miss in {} ({})",
+                hop.role_arn,
+                path.display(),
+                if force {
+                    "--refresh"
+                } else {
+                    "missing, unusable or expiring within --min-ttl"
+                }
+            );
             seen = cache.modified(&key);
         }
         // An IAM user's own keys and an MFA device: one MFA session
@@ -269,6 +305,11 @@ impl<'a> Resolver<'a> {
                     if (!force || rewritten)
                         && let Some(c) = cache.read(&key).filter(|c| self.fresh(c))
                     {
+                        crate::verbose!(
+                            "{}: refreshed by another process meanwhile {}",
+                            hop.role_arn,
+                            describe_expiry(&c, &cache.entry_path(&key))
+                        );
                         return Ok(c);
                     }
                     Some(lock)
@@ -303,6 +344,21 @@ impl<'a> Resolver<'a> {
             session_name: session_name(hop, now),
             token_code,
         };
+        crate::verbose!(
+            "AssumeRole {} as `{}` via {} in {}{}",
+            hop.role_arn,
+            request.session_name,
+            self.target
+                .endpoint
+                .as_deref()
+                .unwrap_or("the regional STS endpoint"),
+            self.target.region,
+            if request.token_code.is_some() {
+                ", with an MFA code"
+            } else {
+                ""
+            }
+        );
         let assumed = self
             .sts()?
             .assume_role(&source, &request)
@@ -314,6 +370,14 @@ impl<'a> Resolver<'a> {
             eprintln!(
                 "awsrole: warning: could not write {}: {e} (the credentials are still used)",
                 cache.entry_path(&key).display()
+            );
+        } else if let Some(cache) = self.cache
+            && _lock.is_some()
+        {
+            crate::verbose!(
+                "{}: cached {}",
+                hop.role_arn,
+                describe_expiry(&assumed.credentials, &cache.entry_path(&key))
             );
         }
         Ok(assumed.credentials)
