@@ -202,6 +202,31 @@ impl Cache {
             .create(&self.dir)
     }
 
+    /// The lock for a refresh. An I/O failure (a read-only or full HOME) is
+    /// not fatal: it is said once on stderr and the result is `Ok(None)`; the
+    /// caller goes on without the lock and so without writing. `lock_name`
+    /// and `what` word the warning ("cache lock", "the credentials are").
+    pub fn lock_for_refresh(
+        &self,
+        key: &str,
+        profile: &str,
+        timeout: Duration,
+        lock_name: &str,
+        what: &str,
+    ) -> Result<Option<KeyLock>, LockError> {
+        match self.lock(key, profile, timeout) {
+            Ok(lock) => Ok(Some(lock)),
+            Err(LockError::Io(path, e)) => {
+                eprintln!(
+                    "awsrole: warning: cannot use the {lock_name} {}: {e}; {what} not cached",
+                    path.display()
+                );
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Take the per-key lock, waiting at most `timeout`. While waiting, say
     /// once on stderr who holds it.
     pub fn lock(&self, key: &str, profile: &str, timeout: Duration) -> Result<KeyLock, LockError> {

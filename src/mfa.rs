@@ -234,23 +234,23 @@ pub fn session_credentials(
         return Err(needed(s.serial, s.profile));
     }
     let lock = match s.cache {
-        Some(cache) => match cache.lock(&key, s.profile, s.lock_timeout) {
-            Ok(lock) => {
-                if let Some(c) = cache.read(&key).filter(fresh) {
-                    return Ok(c);
-                }
-                Some(lock)
+        Some(cache) => {
+            let lock = cache
+                .lock_for_refresh(
+                    &key,
+                    s.profile,
+                    s.lock_timeout,
+                    "MFA session lock",
+                    "the session is",
+                )
+                .map_err(|e| Error::new(Status::Failure, e.to_string()))?;
+            if lock.is_some()
+                && let Some(c) = cache.read(&key).filter(fresh)
+            {
+                return Ok(c);
             }
-            // A read-only or full HOME: a session for this run only.
-            Err(cache::LockError::Io(path, e)) => {
-                eprintln!(
-                    "awsrole: warning: cannot use the MFA session lock {}: {e}; the session is not cached",
-                    path.display()
-                );
-                None
-            }
-            Err(e) => return Err(Error::new(Status::Failure, e.to_string())),
-        },
+            lock
+        }
         None => None,
     };
     let code = code(s.serial, s.profile, code_source)?;

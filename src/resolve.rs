@@ -298,33 +298,31 @@ impl<'a> Resolver<'a> {
         };
 
         let _lock = match self.cache {
-            Some(cache) => match cache.lock(&key, &hop.profile, LOCK_TIMEOUT) {
-                Ok(lock) => {
-                    // Someone may have refreshed it while we waited.
-                    let rewritten = cache.modified(&key) != seen;
-                    if (!force || rewritten)
-                        && let Some(c) = cache.read(&key).filter(|c| self.fresh(c))
-                    {
-                        crate::verbose!(
-                            "{}: refreshed by another process meanwhile {}",
-                            hop.role_arn,
-                            describe_expiry(&c, &cache.entry_path(&key))
-                        );
-                        return Ok(c);
-                    }
-                    Some(lock)
-                }
-                // A read-only or full HOME: the credentials can still be
-                // had, just not cached (no lock, so no write either).
-                Err(cache::LockError::Io(path, e)) => {
-                    eprintln!(
-                        "awsrole: warning: cannot use the cache lock {}: {e}; the credentials are not cached",
-                        path.display()
+            Some(cache) => {
+                let lock = cache
+                    .lock_for_refresh(
+                        &key,
+                        &hop.profile,
+                        LOCK_TIMEOUT,
+                        "cache lock",
+                        "the credentials are",
+                    )
+                    .map_err(|e| Error::new(Status::Failure, e.to_string()))?;
+                // Someone may have refreshed it while we waited.
+                let rewritten = cache.modified(&key) != seen;
+                if lock.is_some()
+                    && (!force || rewritten)
+                    && let Some(c) = cache.read(&key).filter(|c| self.fresh(c))
+                {
+                    crate::verbose!(
+                        "{}: refreshed by another process meanwhile {}",
+                        hop.role_arn,
+                        describe_expiry(&c, &cache.entry_path(&key))
                     );
-                    None
+                    return Ok(c);
                 }
-                Err(e) => return Err(Error::new(Status::Failure, e.to_string())),
-            },
+                lock
+            }
             None => None,
         };
 

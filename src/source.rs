@@ -509,23 +509,23 @@ fn web_identity(
         return Ok(c);
     }
     let lock = match cx.cache {
-        Some(cache) => match cache.lock(&key, profile, LOCK_TIMEOUT) {
-            Ok(lock) => {
-                if let Some(c) = cache.read(&key).filter(fresh) {
-                    return Ok(c);
-                }
-                Some(lock)
+        Some(cache) => {
+            let lock = cache
+                .lock_for_refresh(
+                    &key,
+                    profile,
+                    LOCK_TIMEOUT,
+                    "cache lock",
+                    "the credentials are",
+                )
+                .map_err(|e| Error::new(Status::Failure, e.to_string()))?;
+            if lock.is_some()
+                && let Some(c) = cache.read(&key).filter(fresh)
+            {
+                return Ok(c);
             }
-            // A read-only or full HOME: the credentials, just not cached.
-            Err(cache::LockError::Io(path, e)) => {
-                eprintln!(
-                    "awsrole: warning: cannot use the cache lock {}: {e}; the credentials are not cached",
-                    path.display()
-                );
-                None
-            }
-            Err(e) => return Err(Error::new(Status::Failure, e.to_string())),
-        },
+            lock
+        }
         None => None,
     };
     let sts = net(sts, cx)?;
