@@ -5,8 +5,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 use awsrole::cache::{assume_role_key, parse_entry};
 use awsrole::chain::RoleHop;
@@ -31,28 +29,8 @@ fn env_output(home: &TestHome, profile: &str, shell: &str) -> String {
 
 /// Runs the PowerShell grammar checker; returns name -> value (None = removed).
 fn powershell_values(statements: &str) -> HashMap<String, Option<String>> {
-    let checker =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/ps_check.py");
-    let mut child = Command::new(common::venv_bin("python"))
-        .arg(checker)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(statements.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "PowerShell grammar check failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let parsed = common::python_checker("ps_check.py", statements)
+        .unwrap_or_else(|e| panic!("PowerShell grammar check failed: {e}"));
     parsed
         .as_array()
         .unwrap()

@@ -11,8 +11,6 @@ mod common;
 mod hardening_support;
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use common::{TestHome, run, unique};
@@ -292,26 +290,7 @@ fn check_shells(c: &Case, home: &TestHome) -> Result<(), TestCaseError> {
 // ---------------------------------------------------------------- PowerShell
 
 fn ps_check(statements: &str) -> Result<serde_json::Value, String> {
-    let checker = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/ps_check.py");
-    let mut child = Command::new(common::venv_bin("python"))
-        .arg(checker)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("venv python");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(statements.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).expect("checker JSON"))
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    common::python_checker("ps_check.py", statements)
 }
 
 fn check_powershell(c: &Case, home: &TestHome) -> Result<(), TestCaseError> {

@@ -11,7 +11,7 @@ use std::cell::Cell;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use awsrole::cache::parse_entry;
@@ -1160,37 +1160,9 @@ fn every_hook_has_the_same_messages_and_constants() {
     }
 }
 
-fn venv_python() -> PathBuf {
-    common::venv_bin("python")
-}
-
 /// Runs tests/support/ps_hook_check.py on `script`: Ok(facts) or Err(stderr).
 fn ps_hook_check(script: &str) -> Result<serde_json::Value, String> {
-    let checker = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/ps_hook_check.py");
-    let mut child = Command::new(venv_python())
-        .arg(checker)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cannot run the venv python");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        !stderr.contains("ModuleNotFoundError"),
-        "tree_sitter / tree_sitter_powershell missing from the venv: {stderr}"
-    );
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).expect("checker printed invalid JSON"))
-    } else {
-        Err(stderr)
-    }
+    common::python_checker("ps_hook_check.py", script)
 }
 
 fn powershell_hook() -> String {

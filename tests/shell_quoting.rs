@@ -2,9 +2,10 @@
 //! without rc_quotes, fish, dash) and through a strict PowerShell grammar
 //! checker. Missing peers are a failure, never a skip.
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use awsrole::shell::{Shell, ShellKind, detect, from_process_name};
@@ -341,46 +342,9 @@ fn nul_is_an_error_naming_the_variable_not_the_value() {
 
 // ---------------------------------------------------------------- PowerShell
 
-fn venv_python() -> PathBuf {
-    let venv = std::env::var_os("AWSROLE_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
-    let python = venv.join("bin").join("python");
-    assert!(
-        python.exists(),
-        "no Python venv at {} (set AWSROLE_TEST_VENV or run scripts/test to create it); refusing to skip",
-        venv.display()
-    );
-    python
-}
-
 /// Runs tests/support/ps_check.py; Ok(json) or Err(stderr).
 fn ps_check(statements: &str) -> Result<serde_json::Value, String> {
-    let checker = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/ps_check.py");
-    let mut child = Command::new(venv_python())
-        .arg(checker)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cannot run the venv python");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(statements.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        !stderr.contains("ModuleNotFoundError"),
-        "tree_sitter / tree_sitter_powershell missing from the venv: {stderr}"
-    );
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).expect("checker printed invalid JSON"))
-    } else {
-        Err(stderr)
-    }
+    common::python_checker("ps_check.py", statements)
 }
 
 fn check_powershell(values: &[String]) -> Result<(), TestCaseError> {
