@@ -1,6 +1,6 @@
 //! Profile chain resolution: which base credentials, then which AssumeRole
-//! hops. Pure: no I/O, no environment. Rules follow botocore (see
-//! shared/design/compat.md, "Chain rules") and the cross-SDK suite.
+//! hops. Pure: no I/O, no environment. Rules follow botocore and the
+//! cross-SDK suite (docs/compatibility.md).
 
 use crate::profile_file::{Location, ProfileSet, Section};
 
@@ -34,6 +34,19 @@ pub enum Base {
     },
     /// `credential_process` in a source profile.
     Process { profile: String, command: String },
+}
+
+impl Base {
+    /// The profile that holds the base credentials.
+    pub fn profile(&self) -> &str {
+        match self {
+            Base::StaticKeys { profile, .. }
+            | Base::Named { profile, .. }
+            | Base::WebIdentity { profile, .. }
+            | Base::Sso { profile, .. }
+            | Base::Process { profile, .. } => profile,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +84,19 @@ pub struct Chain {
     pub base: Base,
     /// In call order: `hops[0]` is signed with the base credentials.
     pub hops: Vec<RoleHop>,
+}
+
+impl Chain {
+    /// Every profile the chain reads, base first, each once in a row.
+    pub fn profiles(&self) -> Vec<&str> {
+        let mut out = vec![self.base.profile()];
+        for hop in &self.hops {
+            if out.last() != Some(&hop.profile.as_str()) {
+                out.push(&hop.profile);
+            }
+        }
+        out
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,8 +142,8 @@ impl ChainError {
     }
 }
 
-/// Resolve `selected` into a chain.
-pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
+/// Build the chain of profile `selected`.
+pub fn build(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
     let Some(profile) = set.profiles.get(selected) else {
         let message = if set.profiles.is_empty() {
             format!("profile `{selected}` not found: no profiles are defined")

@@ -21,9 +21,9 @@ use crate::Getenv;
 use crate::cache;
 use crate::chain::Base;
 use crate::cli::ClearCli;
+use crate::config::{self, Config};
 use crate::error::{Error, Status};
 use crate::mfa;
-use crate::resolve::{self, Config};
 
 /// One cache key and the roles (profile, ARN) that use it.
 struct Key {
@@ -49,7 +49,7 @@ pub fn run(args: &ClearCli, getenv: Getenv) -> Result<String, Error> {
             .collect();
         (chains, "any profile".to_string())
     } else {
-        let name = resolve::profile_name(args.profile.as_deref(), getenv);
+        let name = config::profile_name(args.profile.as_deref(), getenv);
         let chain = config.chain(&name)?;
         if chain.hops.is_empty() {
             eprintln!(

@@ -8,12 +8,9 @@ use std::time::Duration;
 use crate::Getenv;
 use crate::creds::Credentials;
 use crate::error::{Error, Status};
-use crate::resolve;
 use crate::shell::{Shell, ShellKind};
 use crate::timefmt;
-
-// Moved to `resolve` (shared with `exec` and `credential-process`).
-pub use crate::resolve::{FALLBACK_REGION, LOCK_TIMEOUT, describe_location};
+use crate::{config, resolve};
 
 /// Every variable `env` sets, in output order.
 pub const VARIABLES: [&str; 8] = [
@@ -46,7 +43,7 @@ pub fn run(args: &EnvArgs, getenv: Getenv) -> Result<String, Error> {
     if args.unset {
         return Ok(VARIABLES.iter().map(|v| shell.unset(v)).collect());
     }
-    let name = resolve::profile_name(args.profile.as_deref(), getenv);
+    let name = config::profile_name(args.profile.as_deref(), getenv);
     let opts = resolve::Options {
         refresh: args.refresh,
         no_input: args.no_input,

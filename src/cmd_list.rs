@@ -10,9 +10,9 @@ use crate::Getenv;
 use crate::cache::{self, Cache};
 use crate::chain::{self, Base, Chain};
 use crate::cli::ListCli;
+use crate::config::Config;
 use crate::error::Error;
 use crate::process_loop;
-use crate::resolve::{self, Config};
 use crate::style::{self, Paint, Style};
 use crate::timefmt;
 
@@ -108,14 +108,14 @@ fn entry(config: &Config, name: &str, cache: Option<&Cache>, now: SystemTime) ->
         cached: None,
         error: None,
     };
-    let chain = match chain::resolve(&config.set, name) {
+    let chain = match chain::build(&config.set, name) {
         Ok(c) => c,
         Err(err) if err.kind == chain::ErrorKind::NoCredentials && err.profile == name => {
             e.kind = "none";
             return e;
         }
         Err(err) => {
-            e.error = Some(resolve::chain_error(err, &config.set, &config.locations).message);
+            e.error = Some(config.chain_error(err).message);
             return e;
         }
     };
@@ -139,7 +139,7 @@ fn entry(config: &Config, name: &str, cache: Option<&Cache>, now: SystemTime) ->
     if !chain.hops.is_empty() {
         e.source = Some(source_summary(&chain, name));
     }
-    if let Some(err) = process_loop::check(config, &chain).err() {
+    if let Some(err) = process_loop::check(&config.set, &config.locations, &chain).err() {
         e.kind = "invalid";
         e.error = Some(err.message);
     }
@@ -178,7 +178,7 @@ fn base_kind(base: &Base) -> &'static str {
 
 /// Profiles read, base first, each once in a row.
 fn chain_names(chain: &Chain) -> Vec<String> {
-    let mut out = vec![process_loop::base_profile(&chain.base).to_string()];
+    let mut out = vec![chain.base.profile().to_string()];
     for hop in &chain.hops {
         if out.last() != Some(&hop.profile) {
             out.push(hop.profile.clone());

@@ -13,11 +13,11 @@ use serde_json::json;
 
 use crate::Getenv;
 use crate::cli::StatusCli;
+use crate::config::{self, Config};
 use crate::creds::Credentials;
 use crate::error::{Error, Status};
 use crate::profile_file::Section;
-use crate::resolve::{self, Config};
-use crate::sts::{self, Identity};
+use crate::sts::{self, Identity, Sts};
 use crate::style::{self, Paint, Style};
 use crate::timefmt;
 
@@ -121,20 +121,20 @@ pub fn active(getenv: Getenv) -> Result<Active, Error> {
 fn verify(active: &Active, getenv: Getenv) -> Result<Identity, Error> {
     let config = Config::load(getenv)?;
     let empty = Section::default();
-    let profile = resolve::section_or_empty(&config.set, &active.profile, &empty);
+    let profile = config::section_or_empty(&config.set, &active.profile, &empty);
     // The region the shell's tools use: AWS_REGION, then the profile's.
     let region = getenv("AWS_REGION")
         .filter(|r| !r.is_empty())
         .or_else(|| getenv("AWS_DEFAULT_REGION").filter(|r| !r.is_empty()))
         .or_else(|| profile.get("region").map(str::to_string));
     let target = sts::Target {
-        region: resolve::sts_region(region.as_deref(), getenv),
+        region: config::sts_region(region.as_deref(), getenv),
         endpoint: crate::endpoint::configured_endpoint("sts", profile, &config.set, getenv),
     };
-    let client = resolve::start_sts(target)?;
+    let client = Sts::start(target)?;
     client
         .get_caller_identity(&active.credentials)
-        .map_err(resolve::sts_error)
+        .map_err(Error::from)
 }
 
 fn human(active: &Active, left: Option<Duration>, id: Option<&Identity>, style: Style) -> String {

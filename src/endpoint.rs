@@ -1,6 +1,6 @@
 //! Configured endpoint URLs ("service-specific endpoints"), with the
-//! precedence of botocore's `configured-endpoint-urls` suite
-//! (`conformance/botocore/configured-endpoint-urls-profile-tests.json`):
+//! precedence of botocore's `configured-endpoint-urls` suite (run by
+//! `tests/conformance_profiles.rs`):
 //!
 //! 1. `AWS_ENDPOINT_URL_<SERVICE>` (service id uppercased, spaces and `-`
 //!    replaced by `_`),
@@ -16,8 +16,7 @@
 //! Empty values count as unset.
 //!
 //! An endpoint given explicitly to a client (e.g. a `--endpoint-url` flag)
-//! wins over all of these and is the caller's business: see
-//! [`resolve_endpoint`].
+//! wins over all of these and is the caller's business (awsrole has none).
 
 use crate::profile_file::{ProfileSet, Section, sub_properties};
 
@@ -49,26 +48,6 @@ pub fn configured_endpoint(
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         })
-}
-
-/// Full precedence including an explicit client endpoint: `explicit` wins,
-/// and `client_ignore_configured` (a client-level ignore switch) disables the
-/// configured ones; otherwise [`configured_endpoint`].
-pub fn resolve_endpoint(
-    explicit: Option<&str>,
-    client_ignore_configured: bool,
-    service_id: &str,
-    profile: &Section,
-    set: &ProfileSet,
-    getenv: crate::Getenv,
-) -> Option<String> {
-    if let Some(url) = explicit.filter(|u| !u.is_empty()) {
-        return Some(url.to_owned());
-    }
-    if client_ignore_configured {
-        return None;
-    }
-    configured_endpoint(service_id, profile, set, getenv)
 }
 
 /// `"API Gateway"` -> `"api_gateway"`, `"cognito-idp"` -> `"cognito_idp"`.

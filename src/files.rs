@@ -1,7 +1,7 @@
 //! Where the shared config and credentials files are, and loading them.
 //!
-//! Location rules follow the cross-SDK suite
-//! (`conformance/smithy-rs/file-location-tests.json`):
+//! Location rules follow the cross-SDK suite's file-location tests (run by
+//! `tests/conformance_profiles.rs`):
 //! - home: `$HOME`; on Windows, if unset, `%USERPROFILE%`, then
 //!   `%HOMEDRIVE%%HOMEPATH%`. Empty variables count as unset.
 //! - config: `$AWS_CONFIG_FILE`, else `<home>/.aws/config`;
@@ -18,7 +18,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::profile_file::{FileKind, Indexed, ProfileSet, parse_bytes};
+use crate::profile_file::{FileKind, Indexed, Location, ProfileSet, parse_bytes};
 
 /// Files larger than this are rejected instead of being parsed.
 pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
@@ -35,6 +35,17 @@ pub struct Locations {
     pub home: Option<PathBuf>,
     pub config: PathBuf,
     pub credentials: PathBuf,
+}
+
+impl Locations {
+    /// `path:line` of a place in one of the two files, for messages.
+    pub fn file_line(&self, at: Location) -> String {
+        let path = match at.file {
+            FileKind::Config => &self.config,
+            FileKind::Credentials => &self.credentials,
+        };
+        format!("{}:{}", path.display(), at.line)
+    }
 }
 
 /// The platform this binary was built for.

@@ -15,6 +15,7 @@ pub mod cmd_exec;
 pub mod cmd_hook;
 pub mod cmd_list;
 pub mod cmd_status;
+pub mod config;
 pub mod creds;
 pub mod endpoint;
 pub mod error;

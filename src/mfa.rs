@@ -10,20 +10,19 @@
 //! assumed directly from an IAM user's long-term keys: one code buys session
 //! credentials, cached under `~/.aws/awsrole/mfa-sessions/`, and every role
 //! with the same `mfa_serial` and the same keys is then assumed with them,
-//! without a code, until the session expires. See docs/sources.md.
+//! without a code, until the session expires (`source::mfa_session` makes
+//! the call). See docs/sources.md.
 
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::Getenv;
-use crate::cache::{self, Cache, RoleCredentials};
-use crate::creds::Credentials;
+use crate::cache;
 use crate::error::{Error, Status};
 use crate::files::Locations;
 use crate::pyjson::{Py, dumps};
-use crate::sts::Sts;
 
 /// Default MFA session lifetime: a working day on one code (see
 /// docs/sources.md for why).
@@ -201,99 +200,6 @@ pub fn session_key(access_key_id: &str, serial: &str) -> String {
         ("AccessKeyId", Py::Str(access_key_id)),
         ("SerialNumber", Py::Str(serial)),
     ])))
-}
-
-/// What a session needs from the resolver.
-pub struct Session<'a> {
-    /// The IAM user's long-term keys.
-    pub user: &'a Credentials,
-    pub serial: &'a str,
-    pub profile: &'a str,
-    pub lifetime: Duration,
-    pub cache: Option<&'a Cache>,
-    pub min_ttl: Duration,
-    pub lock_timeout: Duration,
-}
-
-/// Session credentials for `s.user` + `s.serial`: from the session cache, or
-/// from GetSessionToken with one code (single-flight through the key lock:
-/// concurrent shells wait for the one that asks, then reuse its session).
-pub fn session_credentials(
-    s: &Session,
-    code_source: &CodeSource,
-    sts: &Sts,
-) -> Result<Credentials, Error> {
-    let key = session_key(&s.user.access_key_id, s.serial);
-    let fresh = |c: &Credentials| cache::is_fresh(c, SystemTime::now(), s.min_ttl);
-    if let Some(cache) = s.cache
-        && let Some(c) = cache.read(&key).filter(fresh)
-    {
-        return Ok(c);
-    }
-    if code_source.no_input && !code_source.unattended() {
-        return Err(needed(s.serial, s.profile));
-    }
-    let lock = match s.cache {
-        Some(cache) => {
-            let lock = cache
-                .lock_for_refresh(
-                    &key,
-                    s.profile,
-                    s.lock_timeout,
-                    "MFA session lock",
-                    "the session is",
-                )
-                .map_err(|e| Error::new(Status::Failure, e.to_string()))?;
-            if lock.is_some()
-                && let Some(c) = cache.read(&key).filter(fresh)
-            {
-                return Ok(c);
-            }
-            lock
-        }
-        None => None,
-    };
-    let code = code(s.serial, s.profile, code_source)?;
-    let call = sts
-        .client(s.user)
-        .get_session_token()
-        .serial_number(s.serial)
-        .token_code(code)
-        .duration_seconds(i32::try_from(s.lifetime.as_secs()).unwrap_or(43200));
-    let out = sts.runtime().block_on(call.send()).map_err(|e| {
-        crate::source::sdk_error(
-            e,
-            &format!("GetSessionToken with MFA device {}", s.serial),
-            s.profile,
-            sts.target(),
-        )
-    })?;
-    let Some(c) = out.credentials else {
-        return Err(Error::new(
-            Status::Sts,
-            "STS answered GetSessionToken without credentials",
-        ));
-    };
-    let session = RoleCredentials {
-        credentials: Credentials {
-            access_key_id: c.access_key_id,
-            secret_access_key: c.secret_access_key,
-            session_token: Some(c.session_token),
-            expiration: SystemTime::try_from(c.expiration).ok(),
-        },
-        assumed_role_id: None,
-        arn: None,
-    };
-    if let Some(cache) = s.cache
-        && lock.is_some()
-        && let Err(e) = cache.write(&key, &session.to_cache_json())
-    {
-        eprintln!(
-            "awsrole: warning: could not write the MFA session {}: {e} (the next role will ask for a code again)",
-            cache.entry_path(&key).display()
-        );
-    }
-    Ok(session.credentials)
 }
 
 #[cfg(test)]

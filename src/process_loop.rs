@@ -6,7 +6,8 @@ use std::collections::HashSet;
 
 use crate::chain::{self, Base, Chain};
 use crate::error::{Error, Status};
-use crate::resolve::Config;
+use crate::files::Locations;
+use crate::profile_file::ProfileSet;
 
 /// If `command` (a `credential_process` value) runs awsrole's own
 /// `credential-process`, the profile it names.
@@ -104,40 +105,15 @@ fn split_words(s: &str) -> Option<Vec<String>> {
     Some(words)
 }
 
-/// Every profile a chain reads, base first.
-fn chain_profiles(chain: &Chain) -> Vec<&str> {
-    let mut out = vec![base_profile(&chain.base)];
-    for hop in &chain.hops {
-        if out.last() != Some(&hop.profile.as_str()) {
-            out.push(&hop.profile);
-        }
-    }
-    out
-}
-
-/// The profile that holds a chain's base credentials.
-pub fn base_profile(base: &Base) -> &str {
-    match base {
-        Base::StaticKeys { profile, .. }
-        | Base::Named { profile, .. }
-        | Base::WebIdentity { profile, .. }
-        | Base::Sso { profile, .. }
-        | Base::Process { profile, .. } => profile,
-    }
-}
-
 /// Refuse a chain whose base is `credential_process = awsrole
 /// credential-process X` when resolving X leads back here: that would start
-/// awsrole after awsrole, forever.
-pub fn check(config: &Config, chain: &Chain) -> Result<(), Error> {
-    let mut visited: HashSet<String> = chain_profiles(chain)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
+/// awsrole after awsrole, forever. `locations` words the file:line.
+pub fn check(set: &ProfileSet, locations: &Locations, chain: &Chain) -> Result<(), Error> {
+    let mut visited: HashSet<String> = chain.profiles().into_iter().map(str::to_string).collect();
     let mut steps: Vec<String> = Vec::new();
     let mut base = chain.base.clone();
     // Each round adds at least one new profile to `visited`, or stops.
-    for _ in 0..=config.set.profiles.len() {
+    for _ in 0..=set.profiles.len() {
         let Base::Process { profile, command } = &base else {
             return Ok(());
         };
@@ -148,9 +124,9 @@ pub fn check(config: &Config, chain: &Chain) -> Result<(), Error> {
             "`{profile}` runs `awsrole credential-process {target}`"
         ));
         if visited.contains(&target) {
-            let at = config.set.profiles[profile.as_str()]
+            let at = set.profiles[profile.as_str()]
                 .prop("credential_process")
-                .map(|p| format!("{}: ", config.describe(p.at)))
+                .map(|p| format!("{}: ", locations.file_line(p.at)))
                 .unwrap_or_default();
             return Err(Error::new(
                 Status::Config,
@@ -160,11 +136,11 @@ pub fn check(config: &Config, chain: &Chain) -> Result<(), Error> {
                 ),
             ));
         }
-        let Ok(next) = chain::resolve(&config.set, &target) else {
+        let Ok(next) = chain::build(set, &target) else {
             // Its own error shows when that process runs.
             return Ok(());
         };
-        visited.extend(chain_profiles(&next).into_iter().map(str::to_string));
+        visited.extend(next.profiles().into_iter().map(str::to_string));
         base = next.base;
     }
     Ok(())
@@ -173,7 +149,6 @@ pub fn check(config: &Config, chain: &Chain) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::files::Locations;
     use crate::profile_file::parse_config;
     use std::path::PathBuf;
 
@@ -209,21 +184,15 @@ mod tests {
         assert_eq!(t("/bin/awsrolex credential-process p"), None);
     }
 
-    fn config(text: &str) -> Config {
-        Config {
-            locations: Locations {
-                home: None,
-                config: PathBuf::from("/cfg"),
-                credentials: PathBuf::from("/creds"),
-            },
-            set: parse_config(text).unwrap(),
-        }
-    }
-
     fn loop_check(text: &str, name: &str) -> Result<(), Error> {
-        let c = config(text);
-        let chain = c.chain(name).unwrap();
-        check(&c, &chain)
+        let locations = Locations {
+            home: None,
+            config: PathBuf::from("/cfg"),
+            credentials: PathBuf::from("/creds"),
+        };
+        let set = parse_config(text).unwrap();
+        let chain = chain::build(&set, name).unwrap();
+        check(&set, &locations, &chain)
     }
 
     #[test]

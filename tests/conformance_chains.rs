@@ -4,7 +4,7 @@
 mod common;
 
 use awsrole::cache::assume_role_key;
-use awsrole::chain::{Base, ErrorKind, NamedSource, RoleHop, resolve};
+use awsrole::chain::{Base, ErrorKind, NamedSource, RoleHop, build};
 use awsrole::profile_file::{ProfileSet, parse_config};
 use serde_json::{Map, Value, json};
 
@@ -119,7 +119,7 @@ fn assume_role_chain_suite() {
         let docs = case["docs"].as_str().unwrap();
         let set = profile_set(&case["input"]);
         let selected = case["input"]["selected_profile"].as_str().unwrap();
-        let got = resolve(&set, selected);
+        let got = build(&set, selected);
         let output = &case["output"];
         if let Some(expected) = output.get("ProfileChain") {
             let chain = got.unwrap_or_else(|e| panic!("{docs}: unexpected error {e:?}"));
@@ -214,7 +214,7 @@ fn duration_seconds_that_is_not_an_integer_is_dropped_from_the_key() {
         "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/marketingadminrole\nsource_profile = b\nduration_seconds = 1h\n[profile b]\naws_access_key_id = k\naws_secret_access_key = s\n",
     )
     .unwrap();
-    let chain = resolve(&set, "a").unwrap();
+    let chain = build(&set, "a").unwrap();
     assert_eq!(chain.hops[0].duration_seconds, None);
     assert_eq!(
         assume_role_key(&chain.hops[0]),

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use awsrole::endpoint::resolve_endpoint;
+use awsrole::endpoint::configured_endpoint;
 use awsrole::files::{Platform, locate};
 use awsrole::profile_file::{ProfileSet, Section, parse_config, parse_credentials};
 use serde_json::Value;
@@ -242,14 +242,13 @@ fn configured_endpoint_suite() {
                 .get("ignore_configured_endpoint_urls")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            let got = resolve_endpoint(
-                explicit,
-                client_ignore,
-                service,
-                profile,
-                &set,
-                &|k: &str| env.get(k).cloned(),
-            )
+            // An explicit client endpoint wins; a client-level ignore switch
+            // turns the configured ones off.
+            let got = match explicit.filter(|u| !u.is_empty()) {
+                Some(url) => Some(url.to_owned()),
+                None if client_ignore => None,
+                None => configured_endpoint(service, profile, &set, &|k: &str| env.get(k).cloned()),
+            }
             .unwrap_or_else(|| {
                 // The default endpoint, as the SDK would resolve it.
                 let region = profile.get("region").expect("region");

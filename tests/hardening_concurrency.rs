@@ -176,7 +176,7 @@ fn sixty_four_cold_processes_make_one_call_per_hop() {
             calls(&b, true),
             percentile(times, 0.5).as_secs_f64() * 1e3,
             max.as_secs_f64() * 1e3,
-            awsrole::resolve::LOCK_TIMEOUT.as_secs()
+            awsrole::cache::LOCK_TIMEOUT.as_secs()
         ),
     );
 }

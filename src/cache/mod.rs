@@ -1,12 +1,15 @@
 //! The AWS CLI's credential cache (`~/.aws/cli/cache/<sha1>.json`): same file
 //! names, same JSON, atomic writes and a per-key lock so that concurrent
-//! refreshes make one STS call.
+//! refreshes make one STS call ([`single_flight`]).
+
+mod lock;
+mod single_flight;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use sha1::{Digest, Sha1};
 
@@ -14,6 +17,13 @@ use crate::chain::RoleHop;
 use crate::creds::Credentials;
 use crate::pyjson::{Py, dumps};
 use crate::timefmt::{format_utc, parse_expiration};
+
+pub use lock::{KeyLock, LockError};
+pub use single_flight::{Entry, Kind, single_flight};
+
+/// How long to wait for another process refreshing the same entry (it may
+/// be waiting for someone to type an MFA code).
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The AWS CLI's cache key for an AssumeRole call: SHA-1 of the sorted
 /// arguments, without TokenCode and without a generated session name.
@@ -41,7 +51,8 @@ pub fn sha1_hex(text: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What STS returned for one AssumeRole call.
+/// What STS returned for one call (AssumeRole, AssumeRoleWithWebIdentity,
+/// GetSessionToken): what a cache file holds.
 #[derive(Clone, Debug)]
 pub struct RoleCredentials {
     pub credentials: Credentials,
@@ -107,9 +118,19 @@ pub fn is_fresh(creds: &Credentials, now: SystemTime, min_ttl: Duration) -> bool
     }
 }
 
+/// "in FILE, valid until TIME", for `--verbose`.
+pub fn expiry_note(c: &Credentials, path: &Path) -> String {
+    let until = c
+        .expiration
+        .map(format_utc)
+        .unwrap_or_else(|| "no expiry".to_string());
+    format!("in {}, valid until {until}", path.display())
+}
+
 /// Cache files are small; anything bigger is not ours and not the CLI's.
 const MAX_ENTRY_BYTES: u64 = 1 << 20;
 
+#[derive(Clone, Debug)]
 pub struct Cache {
     dir: PathBuf,
 }
@@ -195,81 +216,11 @@ impl Cache {
         result
     }
 
-    fn ensure_dir(&self) -> io::Result<()> {
+    pub(crate) fn ensure_dir(&self) -> io::Result<()> {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&self.dir)
-    }
-
-    /// The lock for a refresh. An I/O failure (a read-only or full HOME) is
-    /// not fatal: it is said once on stderr and the result is `Ok(None)`; the
-    /// caller goes on without the lock and so without writing. `lock_name`
-    /// and `what` word the warning ("cache lock", "the credentials are").
-    pub fn lock_for_refresh(
-        &self,
-        key: &str,
-        profile: &str,
-        timeout: Duration,
-        lock_name: &str,
-        what: &str,
-    ) -> Result<Option<KeyLock>, LockError> {
-        match self.lock(key, profile, timeout) {
-            Ok(lock) => Ok(Some(lock)),
-            Err(LockError::Io(path, e)) => {
-                eprintln!(
-                    "awsrole: warning: cannot use the {lock_name} {}: {e}; {what} not cached",
-                    path.display()
-                );
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Take the per-key lock, waiting at most `timeout`. While waiting, say
-    /// once on stderr who holds it.
-    pub fn lock(&self, key: &str, profile: &str, timeout: Duration) -> Result<KeyLock, LockError> {
-        self.ensure_dir()
-            .map_err(|e| LockError::Io(self.dir.clone(), e))?;
-        let path = self.dir.join(format!("{key}.lock"));
-        let file = open_lock_file(&path).map_err(|e| LockError::Io(path.clone(), e))?;
-        let start = Instant::now();
-        let mut told = false;
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(fs::TryLockError::WouldBlock) => {}
-                Err(fs::TryLockError::Error(e)) => return Err(LockError::Io(path, e)),
-            }
-            if !told {
-                let holder = lock_holder(&file);
-                let holder = holder.trim();
-                let holder = if holder.is_empty() {
-                    "another process"
-                } else {
-                    holder
-                };
-                eprintln!(
-                    "awsrole: waiting up to {}s for {holder} to refresh profile `{profile}`",
-                    timeout.as_secs()
-                );
-                told = true;
-            }
-            if start.elapsed() >= timeout {
-                return Err(LockError::Timeout(path, timeout));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        // Tell later waiters who we are.
-        let mut f = &file;
-        let _ = f.set_len(0);
-        let _ = writeln!(
-            f,
-            "awsrole process {} (profile `{profile}`)",
-            std::process::id()
-        );
-        Ok(KeyLock { _file: file })
     }
 }
 
@@ -323,82 +274,6 @@ fn open_trusted(path: &Path) -> Result<File, Untrusted> {
         ));
     }
     Ok(file)
-}
-
-/// Open (or create, 0600) a lock file without following a symbolic link:
-/// a link planted at `<key>.lock` must not make us truncate its target.
-fn open_lock_file(path: &Path) -> io::Result<File> {
-    use std::os::unix::fs::MetadataExt;
-    for _ in 0..8 {
-        match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-        {
-            Ok(f) => return Ok(f),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
-        let before = match fs::symlink_metadata(path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
-        if !before.file_type().is_file() {
-            return Err(io::Error::other(
-                "it is not a regular file (a symbolic link?); awsrole does not follow it: remove it",
-            ));
-        }
-        let file = OpenOptions::new().read(true).write(true).open(path)?;
-        let after = file.metadata()?;
-        if (after.dev(), after.ino()) == (before.dev(), before.ino()) {
-            return Ok(file);
-        }
-    }
-    Err(io::Error::other("it keeps changing; try again"))
-}
-
-/// Who holds a lock, as its holder wrote it: printable ASCII only (the file
-/// could hold anything, and this goes to a terminal), at most 120 bytes.
-fn lock_holder(file: &File) -> String {
-    use std::os::unix::fs::FileExt;
-    // read_at: the file offset stays at 0 for our own write later.
-    let mut text = [0u8; 120];
-    let n = file.read_at(&mut text, 0).unwrap_or(0);
-    text[..n]
-        .iter()
-        .copied()
-        .filter(|b| (b' '..=b'~').contains(b))
-        .map(char::from)
-        .collect()
-}
-
-/// Held while refreshing one key; released on drop (or by the kernel if the
-/// process dies).
-pub struct KeyLock {
-    _file: File,
-}
-
-#[derive(Debug)]
-pub enum LockError {
-    Io(PathBuf, io::Error),
-    Timeout(PathBuf, Duration),
-}
-
-impl std::fmt::Display for LockError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LockError::Io(p, e) => write!(f, "cannot use cache lock {}: {e}", p.display()),
-            LockError::Timeout(p, t) => write!(
-                f,
-                "gave up after {}s waiting for the cache lock {} (another awsrole is refreshing the same role; if none is, delete the lock file)",
-                t.as_secs(),
-                p.display()
-            ),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -499,16 +374,5 @@ mod tests {
         assert!(!is_fresh(&c, now, Duration::from_secs(900)));
         c.expiration = Some(now - Duration::from_secs(1));
         assert!(!is_fresh(&c, now, Duration::ZERO));
-    }
-
-    #[test]
-    fn second_locker_waits_for_the_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(dir.path().to_path_buf());
-        let held = cache.lock("k", "p", Duration::from_secs(1)).unwrap();
-        let err = cache.lock("k", "p", Duration::from_millis(100));
-        assert!(matches!(err, Err(LockError::Timeout(..))));
-        drop(held);
-        assert!(cache.lock("k", "p", Duration::from_millis(100)).is_ok());
     }
 }
