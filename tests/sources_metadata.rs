@@ -244,3 +244,34 @@ fn ecs_without_its_variables_says_so() {
         out.stderr
     );
 }
+
+#[test]
+fn a_slow_container_endpoint_is_announced_like_a_slow_sts() {
+    // Answers after 3 s: past the 2 s notice, inside the 5 s read timeout.
+    let server = Server::start(|r| {
+        if r.path() != "/creds" {
+            return Response::new(404, "");
+        }
+        std::thread::sleep(Duration::from_secs(3));
+        Response::new(200, creds_json("ASIAECSSLOWANSWER001"))
+    });
+    let home = TestHome::new().with_moto();
+    let r = arn(&unique("ecsslow"));
+    home.write_config(&format!(
+        "[profile r]\nrole_arn = {r}\ncredential_source = EcsContainer\n"
+    ));
+    let uri = format!("{}/creds", server.url());
+    let out = run(home
+        .cmd()
+        .args(["env", "r", "--shell", "bash"])
+        .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri));
+    out.assert_success();
+    assert!(
+        out.stderr.contains(&format!(
+            "awsrole: waiting for the container credentials endpoint {uri} to answer a credentials request for profile `r`"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(moto().count("AssumeRole", "RoleArn", &r), 1);
+}
