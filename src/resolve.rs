@@ -38,7 +38,7 @@ pub fn credentials(name: &str, opts: &Options, getenv: Getenv) -> Result<Resolve
         Err(e)
             if (e.kind == chain::ErrorKind::NoCredentials
                 || (e.kind == chain::ErrorKind::UnknownProfile && name == "default"))
-                && let Some(chain) = source::web_identity::from_env(name, getenv) =>
+                && let Some(chain) = source::env_web_identity(name, getenv) =>
         {
             chain
         }

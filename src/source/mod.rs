@@ -29,7 +29,7 @@ mod mfa_session;
 mod process;
 mod sso;
 mod static_keys;
-pub mod web_identity;
+mod web_identity;
 
 use std::cell::OnceCell;
 use std::time::Duration;
@@ -55,7 +55,7 @@ pub use mfa_session::MfaSession;
 pub use process::Process;
 pub use sso::Sso;
 pub use static_keys::StaticKeys;
-pub use web_identity::{WebIdentity, web_identity_key};
+pub use web_identity::{WebIdentity, from_env as env_web_identity, web_identity_key};
 
 /// How a profile's credentials may be obtained.
 #[derive(Clone, Copy, Debug)]
@@ -178,9 +178,11 @@ pub fn for_chain<'a>(chain: &'a Chain, cx: &Context) -> Box<dyn Source + 'a> {
 fn mfa_user(base: &Base) -> Option<Credentials> {
     match base {
         Base::StaticKeys {
+            access_key_id,
+            secret_access_key,
             session_token: None,
             ..
-        } => Some(StaticKeys::from_base(base)?.keys),
+        } => Some(StaticKeys::new(access_key_id, secret_access_key, None).keys),
         _ => None,
     }
 }
@@ -188,7 +190,16 @@ fn mfa_user(base: &Base) -> Option<Credentials> {
 /// The base's source; `last` when no role hop follows it.
 fn base<'a>(base: &'a Base, last: bool, cx: &Context) -> Box<dyn Source + 'a> {
     match base {
-        Base::StaticKeys { .. } => Box::new(StaticKeys::from_base(base).expect("static keys")),
+        Base::StaticKeys {
+            access_key_id,
+            secret_access_key,
+            session_token,
+            ..
+        } => Box::new(StaticKeys::new(
+            access_key_id,
+            secret_access_key,
+            session_token.as_deref(),
+        )),
         Base::Named { profile, source } => match source {
             NamedSource::Environment => Box::new(Environment { profile }),
             NamedSource::Ec2InstanceMetadata => Box::new(Imds { profile }),

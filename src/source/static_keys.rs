@@ -2,7 +2,6 @@
 //! profile: no network, no cache.
 
 use super::{Context, Source};
-use crate::chain::Base;
 use crate::creds::Credentials;
 use crate::error::Error;
 
@@ -11,25 +10,15 @@ pub struct StaticKeys {
 }
 
 impl StaticKeys {
-    /// The keys of a `Base::StaticKeys`.
-    pub fn from_base(base: &Base) -> Option<StaticKeys> {
-        let Base::StaticKeys {
-            access_key_id,
-            secret_access_key,
-            session_token,
-            ..
-        } = base
-        else {
-            return None;
-        };
-        Some(StaticKeys {
+    pub fn new(access_key_id: &str, secret_access_key: &str, session_token: Option<&str>) -> Self {
+        StaticKeys {
             keys: Credentials {
-                access_key_id: access_key_id.clone(),
-                secret_access_key: secret_access_key.clone(),
-                session_token: session_token.clone(),
+                access_key_id: access_key_id.to_string(),
+                secret_access_key: secret_access_key.to_string(),
+                session_token: session_token.map(str::to_string),
                 expiration: None,
             },
-        })
+        }
     }
 }
 
