@@ -389,3 +389,29 @@ fn sso_settings(
         settings,
     }))
 }
+
+impl Chain {
+    /// Every profile the chain reads, base first (consecutive repeats once).
+    pub fn profiles(&self) -> Vec<&str> {
+        let mut out = vec![self.base.profile()];
+        for hop in &self.hops {
+            if out.last() != Some(&hop.profile.as_str()) {
+                out.push(&hop.profile);
+            }
+        }
+        out
+    }
+}
+
+impl Base {
+    /// The profile that holds the base credentials.
+    pub fn profile(&self) -> &str {
+        match self {
+            Base::StaticKeys { profile, .. }
+            | Base::Named { profile, .. }
+            | Base::WebIdentity { profile, .. }
+            | Base::Sso { profile, .. }
+            | Base::Process { profile, .. } => profile,
+        }
+    }
+}

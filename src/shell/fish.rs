@@ -22,6 +22,14 @@ impl Shell for Fish {
         format!("set -e {name}\n")
     }
 
+    /// Status 1 whatever `status`: fish has no subshell, and `return N` in
+    /// sourced text returns from the function around `source` (under `eval`
+    /// it exits the shell). `builtin`: a function named `false` cannot
+    /// stand in for it.
+    fn failure(&self, _status: u8) -> String {
+        "builtin false\n".to_owned()
+    }
+
     fn hook(&self) -> Option<&'static str> {
         Some(include_str!("../../shell/awsrole.fish"))
     }
@@ -44,5 +52,10 @@ mod tests {
     #[test]
     fn unsets() {
         assert_eq!(Fish.unset("AWS_X"), "set -e AWS_X\n");
+    }
+
+    #[test]
+    fn failure_is_builtin_false() {
+        assert_eq!(Fish.failure(3), "builtin false\n");
     }
 }
