@@ -6,6 +6,7 @@
 //! On error, stdout holds one statement that only sets a non-zero status
 //! ([`Shell::failure`]), so that `eval "$(awsrole env ...)"` fails as well
 //! and `set -e` or `&&` stop there; the message goes to stderr as always.
+//! Inside direnv, the statement is `exit N` instead (see [`failure`]).
 
 use std::ffi::OsString;
 
@@ -20,11 +21,28 @@ use crate::shell::{self, Shell, ShellKind};
 
 /// Returns the text for stdout.
 pub fn run(args: &EnvCli, getenv: Getenv) -> Result<String, Failure> {
-    let shell = args.shell.unwrap_or_else(|| shell::detect(getenv)).shell();
-    export_lines(args, shell, getenv).map_err(|error| Failure {
-        stdout: shell.failure(error.status as u8),
+    let kind = args.shell.unwrap_or_else(|| shell::detect(getenv));
+    export_lines(args, kind.shell(), getenv).map_err(|error| Failure {
+        stdout: failure(kind, error.status, getenv),
         error,
     })
+}
+
+/// Set by direnv while it evaluates an `.envrc`, for programs to tell.
+const DIRENV_VAR: &str = "DIRENV_IN_ENVRC";
+
+/// What stdout gets when `env` fails. direnv runs `.envrc` in a bash of its
+/// own and ignores its status unless it exits; there `exit N` makes direnv
+/// report the failure and apply none of the `.envrc`. Elsewhere, the
+/// shell's [`Shell::failure`], which leaves an interactive shell alive.
+pub fn failure(kind: ShellKind, status: Status, getenv: Getenv) -> String {
+    let in_direnv = getenv(DIRENV_VAR).is_some_and(|v| !v.is_empty());
+    match kind {
+        ShellKind::Bash | ShellKind::Zsh | ShellKind::Posix if in_direnv => {
+            format!("exit {}\n", status as u8)
+        }
+        _ => kind.shell().failure(status as u8),
+    }
 }
 
 fn export_lines(args: &EnvCli, shell: &dyn Shell, getenv: Getenv) -> Result<String, Error> {
@@ -85,7 +103,7 @@ pub fn usage_failure(args: &[OsString], getenv: Getenv) -> Option<String> {
         Some(name) => <ShellKind as clap::ValueEnum>::from_str(name, false).ok()?,
         None => shell::detect(getenv),
     };
-    Some(kind.shell().failure(Status::Usage as u8))
+    Some(failure(kind, Status::Usage, getenv))
 }
 
 #[cfg(test)]
@@ -119,5 +137,18 @@ mod tests {
         assert_eq!(usage(&[]), None);
         // After `--`, `--shell` is an argument, not the option.
         assert!(usage(&["env", "--", "--shell", "tcsh"]).is_some());
+    }
+
+    #[test]
+    fn inside_direnv_posix_shells_exit() {
+        let direnv = |k: &str| (k == DIRENV_VAR).then(|| "1".to_string());
+        for kind in [ShellKind::Bash, ShellKind::Zsh, ShellKind::Posix] {
+            assert_eq!(failure(kind, Status::Config, &direnv), "exit 3\n");
+            assert_eq!(failure(kind, Status::Config, &|_| None), "(exit 3)\n");
+        }
+        assert_eq!(
+            failure(ShellKind::Fish, Status::Config, &direnv),
+            "builtin false\n"
+        );
     }
 }

@@ -18,8 +18,10 @@ impl Shell for Fish {
         Ok(out)
     }
 
+    /// `set -e` of a variable that is not set ends with status 4: `or true`,
+    /// so that `awsrole env ... | source; and ...` goes on after a success.
     fn unset(&self, name: &str) -> String {
-        format!("set -e {name}\n")
+        format!("set -e {name}; or true\n")
     }
 
     /// Status 1 whatever `status`: fish has no subshell, and `return N` in
@@ -51,7 +53,7 @@ mod tests {
 
     #[test]
     fn unsets() {
-        assert_eq!(Fish.unset("AWS_X"), "set -e AWS_X\n");
+        assert_eq!(Fish.unset("AWS_X"), "set -e AWS_X; or true\n");
     }
 
     #[test]

@@ -248,6 +248,10 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "Read by the prompt hook: with prompt, a refresh may ask for an MFA code at the prompt; otherwise the hook says once which command to run.",
     ),
     (
+        "DIRENV_IN_ENVRC",
+        "Set by direnv while it evaluates an .envrc. When env fails there, it prints exit N instead of (exit N), so that direnv reports the failure and applies nothing from the .envrc.",
+    ),
+    (
         "SHELL",
         "The shell to print for when --shell is not given and the calling shell cannot be told from the parent process.",
     ),
