@@ -183,6 +183,7 @@ fn expected(c: &Case) -> [Vec<(&'static str, Option<String>)>; 2] {
             ("AWS_CREDENTIAL_EXPIRATION", s(EXPIRATION)),
             ("AWS_REGION", s(&c.region)),
             ("AWS_DEFAULT_REGION", s(&c.region)),
+            ("AWSROLE_REGION", s(&c.region)),
             ("AWSROLE_PROFILE", s(&c.role_name)),
             ("AWSROLE_EXPIRATION", s(EXPIRATION_UNIX)),
         ],
@@ -193,6 +194,7 @@ fn expected(c: &Case) -> [Vec<(&'static str, Option<String>)>; 2] {
             ("AWS_CREDENTIAL_EXPIRATION", None),
             ("AWS_REGION", s(&c.static_region)),
             ("AWS_DEFAULT_REGION", s(&c.static_region)),
+            ("AWSROLE_REGION", s(&c.static_region)),
             ("AWSROLE_PROFILE", s(&c.static_name)),
             ("AWSROLE_EXPIRATION", None),
         ],
@@ -340,7 +342,7 @@ fn every_printed_value_round_trips_through_real_shells_and_the_powershell_gramma
     report(
         "values",
         &format!(
-            "{cases} cases (2 profiles each, 16 printed values per case) through `awsrole env` run by real bash, zsh, zsh+rc_quotes, fish, dash (byte-exact) and the PowerShell grammar (exact literal): all round-tripped ({:.0}s)",
+            "{cases} cases (2 profiles each, 18 printed values per case) through `awsrole env` run by real bash, zsh, zsh+rc_quotes, fish, dash (byte-exact) and the PowerShell grammar (exact literal): all round-tripped ({:.0}s)",
             started.elapsed().as_secs_f64()
         ),
     );

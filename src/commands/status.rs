@@ -226,6 +226,48 @@ mod tests {
     }
 
     #[test]
+    fn the_region_row_says_when_aws_region_moved_on() {
+        let a = Active {
+            profile: "p".into(),
+            credentials: Credentials {
+                access_key_id: "A".into(),
+                secret_access_key: "S".into(),
+                session_token: None,
+                expiration: None,
+            },
+            region: Some("eu-west-1".into()),
+        };
+        let show = |pairs: &[(&str, &str)]| {
+            let e = env(pairs);
+            human(
+                &a,
+                None,
+                None,
+                &|k| e.get(k).cloned(),
+                Style { color: false },
+            )
+        };
+        let same = show(&[("AWS_REGION", "eu-west-1")]);
+        assert!(same.ends_with("region   eu-west-1\n"), "{same}");
+        let moved = show(&[("AWS_REGION", "ap-south-1")]);
+        assert!(
+            moved.ends_with("region   eu-west-1 (AWS_REGION is now ap-south-1)\n"),
+            "{moved}"
+        );
+        assert!(show(&[]).contains("(AWS_REGION is not set now)"));
+        let none = Active { region: None, ..a };
+        let e = env(&[]);
+        let text = human(
+            &none,
+            None,
+            None,
+            &|k| e.get(k).cloned(),
+            Style { color: false },
+        );
+        assert!(!text.contains("region"), "{text}");
+    }
+
+    #[test]
     fn missing_variables_are_errors() {
         let e = env(&[("AWS_PROFILE", "x")]);
         let err = active(&|k| e.get(k).cloned()).unwrap_err();
