@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::resolve;
+use crate::shell::ShellKind;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "awsrole",
@@ -30,12 +33,17 @@ Examples:
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Print export lines for a profile's credentials
+    ///
+    /// Sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWSROLE_PROFILE and AWSROLE_EXPIRATION, and AWS_REGION, AWS_DEFAULT_REGION and AWSROLE_REGION when the profile sets a region. When it sets none, the region variables that still hold the region awsrole exported before are removed; a region you set yourself is kept.
+    ///
+    /// On error, the message goes to stderr and stdout holds one statement that only fails (`(exit N)`; fish: `builtin false`), so that `eval "$(awsrole env ...)"` fails too and `set -e` or `&&` stop there. PowerShell gets nothing: check $LASTEXITCODE.
     #[command(after_help = ENV_EXAMPLES)]
+    #[command(mut_arg("no_input", |a| a.help(NO_INPUT_ENV_HELP)))]
     Env(EnvCli),
 
     /// Run a command with a profile's credentials in its environment
     ///
-    /// Resolves PROFILE exactly like `env` (cache, source profiles, MFA), then replaces awsrole with COMMAND: signals, the terminal and the exit status are the command's own. The command gets the variables `env` sets (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION when the profile sets a region, AWSROLE_PROFILE, AWSROLE_EXPIRATION), and AWS_PROFILE and AWS_DEFAULT_PROFILE are removed, so that every tool uses these credentials instead of resolving a profile again.
+    /// Resolves PROFILE exactly like `env` (cache, source profiles, MFA), then replaces awsrole with COMMAND: signals, the terminal and the exit status are the command's own. The command gets the variables `env` sets (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_REGION, AWS_DEFAULT_REGION and AWSROLE_REGION when the profile sets a region, AWSROLE_PROFILE, AWSROLE_EXPIRATION), and AWS_PROFILE and AWS_DEFAULT_PROFILE are removed, so that every tool uses these credentials instead of resolving a profile again.
     #[command(after_help = EXEC_EXAMPLES)]
     Exec(ExecCli),
 
@@ -89,8 +97,8 @@ MFA codes at the prompt instead of printing the command to run).";
 #[derive(Args, Debug)]
 pub struct HookCli {
     /// Shell to print the hook for
-    #[arg(value_parser = ["bash", "zsh", "fish", "powershell", "pwsh", "sh", "posix"])]
-    pub shell: String,
+    #[arg(value_parser = ShellKind::parser())]
+    pub shell: ShellKind,
 }
 
 const ENV_EXAMPLES: &str = "\
@@ -107,24 +115,60 @@ pub struct EnvCli {
     pub profile: Option<String>,
 
     /// Shell to print for [default: the calling shell, then $SHELL, then POSIX sh]
-    #[arg(long, value_parser = ["bash", "zsh", "fish", "powershell", "pwsh", "sh", "posix"])]
-    pub shell: Option<String>,
+    #[arg(long, value_parser = ShellKind::parser())]
+    pub shell: Option<ShellKind>,
 
     /// Print lines that remove every variable `env` sets
     #[arg(long, conflicts_with_all = ["profile", "refresh", "min_ttl"])]
     pub unset: bool,
 
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+}
+
+const NO_INPUT_ENV_HELP: &str =
+    "Never ask for an MFA code: fail with exit status 6 instead (for prompt hooks and scripts)";
+
+/// `--refresh`, `--no-input` and `--min-ttl`, for the commands that resolve
+/// a profile to credentials (`env`, `exec`).
+#[derive(Args, Debug, Clone)]
+pub struct ResolveArgs {
     /// Ignore valid cached credentials: call STS and rewrite the cache
     #[arg(long)]
     pub refresh: bool,
 
-    /// Never ask for an MFA code: fail with exit status 6 instead (for prompt hooks and scripts)
+    #[command(flatten)]
+    pub cached: CachedArgs,
+}
+
+/// `--no-input` and `--min-ttl` alone: `credential-process` has no
+/// `--refresh`, since SDKs run it whenever they want credentials.
+#[derive(Args, Debug, Clone)]
+pub struct CachedArgs {
+    /// Never ask for an MFA code: fail with exit status 6 instead
     #[arg(long)]
     pub no_input: bool,
 
     /// Cached credentials with less time left than this count as expired
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub min_ttl: Duration,
+}
+
+impl CachedArgs {
+    /// The resolution options these flags (and `refresh`) ask for.
+    pub fn options(&self, refresh: bool) -> resolve::Options {
+        resolve::Options {
+            refresh,
+            no_input: self.no_input,
+            min_ttl: self.min_ttl,
+        }
+    }
+}
+
+impl ResolveArgs {
+    pub fn options(&self) -> resolve::Options {
+        self.cached.options(self.refresh)
+    }
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -196,17 +240,8 @@ pub struct ExecCli {
     )]
     pub command: Vec<std::ffi::OsString>,
 
-    /// Ignore valid cached credentials: call STS and rewrite the cache
-    #[arg(long)]
-    pub refresh: bool,
-
-    /// Never ask for an MFA code: fail with exit status 6 instead
-    #[arg(long)]
-    pub no_input: bool,
-
-    /// Cached credentials with less time left than this count as expired
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
-    pub min_ttl: Duration,
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
 }
 
 const CREDENTIAL_PROCESS_EXAMPLES: &str = "\
@@ -227,13 +262,8 @@ pub struct CredentialProcessCli {
     /// Profile whose credentials to print
     pub profile: String,
 
-    /// Never ask for an MFA code: fail with exit status 6 instead
-    #[arg(long)]
-    pub no_input: bool,
-
-    /// Cached credentials with less time left than this count as expired
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
-    pub min_ttl: Duration,
+    #[command(flatten)]
+    pub cached: CachedArgs,
 }
 
 const LIST_EXAMPLES: &str = "\

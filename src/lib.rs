@@ -1,26 +1,22 @@
 //! awsrole: resolve AWS role profiles, share the AWS CLI credential cache,
 //! print shell export lines.
 //!
-//! Data flows one way: `files` (where) -> `profile_file` (parse) -> `chain`
-//! (pure resolution) -> `source` / `sts` (credentials) -> `cache` -> `shell`.
+//! Layers, each using only those below it: `files` and `profile_file` read
+//! the config files; `chain` turns a profile into base credentials and role
+//! hops (pure); `cache`, `sts`, `mfa` and `source` get credentials;
+//! `resolve` runs a chain through them; `commands` (one file per
+//! subcommand, `cli` their arguments) print through `exports` and `shell`.
 
 pub mod cache;
 pub mod chain;
 pub mod cli;
-pub mod cmd_clear;
-pub mod cmd_completions;
-pub mod cmd_credential_process;
-pub mod cmd_env;
-pub mod cmd_exec;
-pub mod cmd_hook;
-pub mod cmd_list;
-pub mod cmd_status;
+pub mod commands;
 pub mod config;
 pub mod creds;
 pub mod endpoint;
 pub mod error;
+pub mod exports;
 pub mod files;
-pub mod man;
 pub mod mfa;
 pub mod process_loop;
 pub mod profile_file;

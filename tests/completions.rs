@@ -211,7 +211,7 @@ fn arguments_where(pick: &dyn Fn(&clap::Arg) -> bool) -> Vec<(Vec<String>, clap:
             walk(sub, &p, pick, out);
         }
     }
-    let mut cmd = awsrole::cmd_completions::command();
+    let mut cmd = awsrole::commands::completions::command();
     cmd.build();
     let mut out = Vec::new();
     walk(&cmd, &[], pick, &mut out);
@@ -238,7 +238,7 @@ fn words_for(path: &[String], arg: &clap::Arg, partial: &str) -> Vec<String> {
 #[test]
 fn every_profile_argument_completes_profile_names_from_the_config() {
     let home = home();
-    let args = arguments_where(&|a| a.get_id() == awsrole::cmd_completions::PROFILE_ARG);
+    let args = arguments_where(&|a| a.get_id() == awsrole::commands::completions::PROFILE_ARG);
     assert!(
         args.iter().any(|(p, _)| p == &["env"]),
         "env's profile argument not found: {args:?}"
@@ -283,7 +283,7 @@ fn every_shell_argument_completes_shell_names() {
 fn subcommands_complete_from_the_binary() {
     let home = home();
     let got = candidates(&home, &["awsrole", ""]);
-    let mut cmd = awsrole::cmd_completions::command();
+    let mut cmd = awsrole::commands::completions::command();
     cmd.build();
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         assert!(got.iter().any(|c| c == sub.get_name()), "{got:?}");

@@ -1,5 +1,5 @@
-//! Every `awsrole env` failure: specific message with the fix, empty stdout,
-//! non-zero exit, no secret on stderr.
+//! Every `awsrole env` failure: specific message with the fix, on stdout only
+//! the statement that fails the `eval`, non-zero exit, no secret on stderr.
 
 mod common;
 
@@ -22,7 +22,11 @@ fn env(home: &TestHome, args: &[&str]) -> Output {
 #[track_caller]
 fn assert_error(out: &Output, code: i32, needles: &[&str]) {
     assert_eq!(out.code, code, "{out:#?}");
-    assert_eq!(out.stdout, "", "stdout must stay empty on error");
+    assert_eq!(
+        out.stdout,
+        format!("(exit {code})\n"),
+        "on error stdout holds only the statement that fails the eval"
+    );
     // One error, last; before it only progress notices such as "awsrole:
     // waiting for ... to answer" (a slow endpoint, a held lock).
     let lines: Vec<&str> = out.stderr.lines().collect();

@@ -10,13 +10,14 @@ use awsrole::cache::{assume_role_key, parse_entry};
 use awsrole::chain::RoleHop;
 use common::{TestHome, run, shell_eval_exported, unique};
 
-const NAMES: [&str; 8] = [
+const NAMES: [&str; 9] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_CREDENTIAL_EXPIRATION",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
+    "AWSROLE_REGION",
     "AWSROLE_PROFILE",
     "AWSROLE_EXPIRATION",
 ];
@@ -63,6 +64,7 @@ fn expected(home: &TestHome, role: &str, profile: &str) -> HashMap<String, Optio
         ),
         ("AWS_REGION", Some("eu-central-1".into())),
         ("AWS_DEFAULT_REGION", Some("eu-central-1".into())),
+        ("AWSROLE_REGION", Some("eu-central-1".into())),
         ("AWSROLE_PROFILE", Some(profile.into())),
         (
             "AWSROLE_EXPIRATION",
@@ -92,7 +94,7 @@ fn role_credentials_round_trip_through_every_shell() {
     assert_eq!(shell_eval_exported("fish", &fish, &NAMES), want, "fish");
     let ps = env_output(&home, "r", "powershell");
     assert_eq!(powershell_values(&ps), want, "powershell");
-    assert_eq!(ps.lines().count(), 8, "one statement per line:\n{ps}");
+    assert_eq!(ps.lines().count(), 9, "one statement per line:\n{ps}");
     assert!(ps.starts_with("$Env:AWS_ACCESS_KEY_ID = '"), "{ps}");
     assert!(bash.starts_with("export AWS_ACCESS_KEY_ID='"), "{bash}");
 }

@@ -92,11 +92,13 @@ fn one_hop_cold_then_warm() {
             "AWS_CREDENTIAL_EXPIRATION",
             "AWS_REGION",
             "AWS_DEFAULT_REGION",
+            "AWSROLE_REGION",
             "AWSROLE_PROFILE",
             "AWSROLE_EXPIRATION"
         ]
     );
     assert_eq!(get(&vars, "AWS_REGION"), Some("eu-west-2"));
+    assert_eq!(get(&vars, "AWSROLE_REGION"), Some("eu-west-2"));
     assert_eq!(get(&vars, "AWSROLE_PROFILE"), Some("admin"));
 
     // The cache file has the AWS CLI's name and holds what we printed.
@@ -280,7 +282,7 @@ fn credential_source_environment_signs_with_the_environment_keys() {
 
     let missing = env_bash(&home, &["e", "--refresh"]);
     assert_eq!(missing.code, 3);
-    assert_eq!(missing.stdout, "");
+    assert_eq!(missing.stdout, "(exit 3)\n");
     assert!(
         missing.stderr.contains("credential_source = Environment"),
         "{}",
@@ -327,7 +329,7 @@ fn refresh_and_min_ttl_decide_what_counts_as_a_miss() {
 
     let bad = env_bash(&home, &["t", "--min-ttl", "soon"]);
     assert_eq!(bad.code, 2);
-    assert_eq!(bad.stdout, "");
+    assert_eq!(bad.stdout, "(exit 2)\n", "a usage error fails the eval too");
 }
 
 #[test]
@@ -520,10 +522,10 @@ fn unset_prints_every_variable_env_sets() {
         out.stdout,
         "unset AWS_ACCESS_KEY_ID\nunset AWS_SECRET_ACCESS_KEY\nunset AWS_SESSION_TOKEN\n\
          unset AWS_CREDENTIAL_EXPIRATION\nunset AWS_REGION\nunset AWS_DEFAULT_REGION\n\
-         unset AWSROLE_PROFILE\nunset AWSROLE_EXPIRATION\n"
+         unset AWSROLE_REGION\nunset AWSROLE_PROFILE\nunset AWSROLE_EXPIRATION\n"
     );
     let fish = run(home.cmd().args(["env", "--unset", "--shell", "fish"]));
-    assert_eq!(fish.stdout.lines().count(), 8);
+    assert_eq!(fish.stdout.lines().count(), 9);
     assert!(fish.stdout.lines().all(|l| l.starts_with("set -e ")));
 }
 

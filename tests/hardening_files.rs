@@ -120,7 +120,10 @@ fn env_bash(home: &TestHome, args: &[&str]) -> Output {
 #[track_caller]
 fn assert_config_error(out: &Output, needle: &str, took: Duration, bound: Duration) {
     assert_eq!(out.code, 3, "{out:#?}");
-    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stdout, "(exit 3)\n",
+        "only the statement that fails the eval"
+    );
     assert!(out.stderr.starts_with("awsrole: error: "), "{out:#?}");
     assert!(out.stderr.contains(needle), "lacks {needle:?}: {out:#?}");
     assert!(took < bound, "took {took:?} (bound {bound:?})");

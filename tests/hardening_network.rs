@@ -58,7 +58,11 @@ fn refused_endpoint() -> String {
 fn check(case: &Case, old_body: &str, out: &Output, took: Duration, home: &TestHome, role: &str) {
     let ctx = format!("{}: {out:#?}", case.name);
     assert_eq!(out.code, case.code, "{ctx}");
-    assert_eq!(out.stdout, "", "stdout must stay empty: {ctx}");
+    assert_eq!(
+        out.stdout,
+        format!("(exit {})\n", case.code),
+        "stdout holds only the statement that fails the eval: {ctx}"
+    );
     let last = out.stderr.lines().last().unwrap_or("");
     assert!(last.starts_with("awsrole: error: "), "{ctx}");
     for n in case.needles {
@@ -228,7 +232,7 @@ fn every_network_and_sts_failure_is_bounded_clean_and_keeps_the_old_entry() {
                         assert_eq!(server.requests() - before, want, "{}: attempts", case.name);
                     }
                     lines.push(format!(
-                        "{} ({mode}): exit {} in {:.2}s (bound {}s), stdout empty, old entry intact",
+                        "{} ({mode}): exit {} in {:.2}s (bound {}s), stdout only the failing statement, old entry intact",
                         case.name,
                         out.code,
                         took.as_secs_f64(),

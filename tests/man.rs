@@ -1,5 +1,5 @@
 //! Man pages and the interface they document: the checked-in `man/*.1` are
-//! what `awsrole::man::pages()` generates from the clap definitions; real
+//! what `generate::pages()` (tests/man/generate.rs) generates from the clap definitions; real
 //! `man -l` renders each without a warning; every command's `--help` has
 //! examples; colour only on a terminal and never with NO_COLOR; the exit
 //! statuses the page documents are the ones the binary returns; every
@@ -9,12 +9,15 @@
 //! `AWSROLE_UPDATE_GENERATED=1 cargo test --test completions --test man`.
 
 mod common;
+// Under man/, so that Cargo does not build it as a test of its own.
+#[path = "man/generate.rs"]
+mod generate;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use awsrole::man::{ENVIRONMENT, EXIT_STATUSES, describe_status, pages};
 use common::{Output, TestHome, run};
+use generate::{ENVIRONMENT, EXIT_STATUSES, describe_status, pages};
 
 const REGENERATE: &str = "AWSROLE_UPDATE_GENERATED=1 cargo test --test completions --test man";
 
@@ -36,7 +39,7 @@ fn command_paths() -> Vec<Vec<String>> {
             walk(sub, &p, out);
         }
     }
-    let mut cmd = awsrole::cmd_completions::command().disable_help_subcommand(true);
+    let mut cmd = awsrole::commands::completions::command().disable_help_subcommand(true);
     cmd.build();
     let mut out = Vec::new();
     walk(&cmd, &[], &mut out);
@@ -189,7 +192,7 @@ fn main_page_renders_and_documents_everything() {
     ] {
         assert!(flat.contains(path), "{path} missing from FILES");
     }
-    for var in awsrole::cmd_env::VARIABLES {
+    for var in awsrole::exports::VARIABLES {
         assert!(flat.contains(var), "{var} (set by env) missing");
     }
     assert!(
@@ -290,7 +293,7 @@ fn every_variable_the_source_reads_is_documented() {
         .collect();
     assert!(
         missing.is_empty(),
-        "read by src/ but not in awsrole::man::ENVIRONMENT: {missing:?}"
+        "read by src/ but not in generate::ENVIRONMENT: {missing:?}"
     );
 }
 

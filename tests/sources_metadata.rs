@@ -122,7 +122,7 @@ fn no_metadata_service_fails_in_about_a_second() {
             .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &endpoint));
         let took = began.elapsed();
         assert_eq!(out.code, 5, "{out:?}");
-        assert!(out.stdout.is_empty());
+        assert_eq!(out.stdout, "(exit 5)\n");
         assert!(took < Duration::from_secs(3), "took {took:?}");
         assert!(
             out.stderr.contains("profile `a`")

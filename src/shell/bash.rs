@@ -13,6 +13,10 @@ impl Shell for Bash {
         posix::unset(name)
     }
 
+    fn failure(&self, status: u8) -> String {
+        posix::failure(status)
+    }
+
     fn hook(&self) -> Option<&'static str> {
         Some(include_str!("../../shell/awsrole.bash"))
     }

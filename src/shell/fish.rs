@@ -18,8 +18,18 @@ impl Shell for Fish {
         Ok(out)
     }
 
+    /// `set -e` of a variable that is not set ends with status 4: `or true`,
+    /// so that `awsrole env ... | source; and ...` goes on after a success.
     fn unset(&self, name: &str) -> String {
-        format!("set -e {name}\n")
+        format!("set -e {name}; or true\n")
+    }
+
+    /// Status 1 whatever `status`: fish has no subshell, and `return N` in
+    /// sourced text returns from the function around `source` (under `eval`
+    /// it exits the shell). `builtin`: a function named `false` cannot
+    /// stand in for it.
+    fn failure(&self, _status: u8) -> String {
+        "builtin false\n".to_owned()
     }
 
     fn hook(&self) -> Option<&'static str> {
@@ -43,6 +53,11 @@ mod tests {
 
     #[test]
     fn unsets() {
-        assert_eq!(Fish.unset("AWS_X"), "set -e AWS_X\n");
+        assert_eq!(Fish.unset("AWS_X"), "set -e AWS_X; or true\n");
+    }
+
+    #[test]
+    fn failure_is_builtin_false() {
+        assert_eq!(Fish.failure(3), "builtin false\n");
     }
 }

@@ -8,8 +8,12 @@ mod powershell;
 mod zsh;
 
 use std::fmt;
-use std::str::FromStr;
 
+use clap::ValueEnum;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+
+/// The shells awsrole prints for. Their names on the command line (`--shell`,
+/// `hook SHELL`) are defined here only, by [`ValueEnum`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShellKind {
     Bash,
@@ -19,32 +23,48 @@ pub enum ShellKind {
     Posix,
 }
 
-const ACCEPTED: &str = "bash, zsh, fish, powershell (or pwsh), sh (or posix)";
+impl ValueEnum for ShellKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            ShellKind::Bash,
+            ShellKind::Zsh,
+            ShellKind::Fish,
+            ShellKind::PowerShell,
+            ShellKind::Posix,
+        ]
+    }
 
-impl FromStr for ShellKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "bash" => Ok(ShellKind::Bash),
-            "zsh" => Ok(ShellKind::Zsh),
-            "fish" => Ok(ShellKind::Fish),
-            "powershell" | "pwsh" => Ok(ShellKind::PowerShell),
-            "sh" | "posix" => Ok(ShellKind::Posix),
-            _ => Err(format!("unknown shell {s:?}; expected one of: {ACCEPTED}")),
-        }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let (name, aliases) = self.names().split_first().expect("one name at least");
+        Some(PossibleValue::new(*name).aliases(aliases.iter().copied()))
     }
 }
 
 impl ShellKind {
-    pub fn name(self) -> &'static str {
+    /// Every name the shell is accepted by on the command line, canonical first.
+    fn names(self) -> &'static [&'static str] {
         match self {
-            ShellKind::Bash => "bash",
-            ShellKind::Zsh => "zsh",
-            ShellKind::Fish => "fish",
-            ShellKind::PowerShell => "powershell",
-            ShellKind::Posix => "sh",
+            ShellKind::Bash => &["bash"],
+            ShellKind::Zsh => &["zsh"],
+            ShellKind::Fish => &["fish"],
+            ShellKind::PowerShell => &["powershell", "pwsh"],
+            ShellKind::Posix => &["sh", "posix"],
         }
+    }
+
+    /// The canonical name (`sh` for POSIX sh).
+    pub fn name(self) -> &'static str {
+        self.names()[0]
+    }
+
+    /// The parser for a shell argument. Unlike clap's own parser for a
+    /// [`ValueEnum`], it lists the aliases (`pwsh`, `posix`) as values of
+    /// their own, so that help, man pages and Tab completion offer them too.
+    pub fn parser() -> impl TypedValueParser<Value = ShellKind> {
+        let names = Self::value_variants().iter().flat_map(|k| k.names());
+        PossibleValuesParser::new(names.copied()).map(|name| {
+            ShellKind::from_str(&name, false).expect("every listed name is a ShellKind")
+        })
     }
 
     pub fn shell(self) -> &'static dyn Shell {
@@ -63,6 +83,12 @@ pub trait Shell {
     fn export(&self, name: &str, value: &str) -> Result<String, UnrepresentableValue>;
     /// One statement that removes NAME from the environment, ending in '\n' (no error if already unset).
     fn unset(&self, name: &str) -> String;
+    /// One statement that does nothing but end with exit status `status`
+    /// (1-255), ending in '\n'. `env` prints it on error, so that `eval` or
+    /// `source` of its output fails too (`set -e` stops, `&&` does not go
+    /// on). It must not exit an interactive shell, nor return from the
+    /// function it is evaluated in.
+    fn failure(&self, status: u8) -> String;
     /// The prompt hook script that `awsrole hook SHELL` prints (a file in
     /// `shell/`, embedded), or `None` for a shell without prompt hooks.
     fn hook(&self) -> Option<&'static str> {
@@ -116,12 +142,8 @@ pub fn from_process_name(name: &str) -> Option<ShellKind> {
     let lower = name.to_ascii_lowercase();
     let name = lower.strip_suffix(".exe").unwrap_or(&lower);
     match name {
-        "bash" => Some(ShellKind::Bash),
-        "zsh" => Some(ShellKind::Zsh),
-        "fish" => Some(ShellKind::Fish),
-        "pwsh" | "powershell" => Some(ShellKind::PowerShell),
-        "sh" | "dash" | "ksh" | "mksh" | "ash" => Some(ShellKind::Posix),
-        _ => None,
+        "dash" | "ksh" | "mksh" | "ash" => Some(ShellKind::Posix),
+        _ => ShellKind::from_str(name, false).ok(),
     }
 }
 
@@ -140,6 +162,13 @@ fn parent_process_name() -> Option<String> {
 mod tests {
     use super::*;
 
+    fn parse(name: &str) -> Result<ShellKind, clap::Error> {
+        clap::Command::new("t")
+            .arg(clap::Arg::new("shell").value_parser(ShellKind::parser()))
+            .try_get_matches_from(["t", name])
+            .map(|m| *m.get_one::<ShellKind>("shell").unwrap())
+    }
+
     #[test]
     fn parses_accepted_names() {
         for (s, k) in [
@@ -151,13 +180,16 @@ mod tests {
             ("sh", ShellKind::Posix),
             ("posix", ShellKind::Posix),
         ] {
-            assert_eq!(s.parse::<ShellKind>(), Ok(k));
+            assert_eq!(parse(s).unwrap(), k);
+            assert_eq!(ShellKind::from_str(s, false), Ok(k));
         }
     }
 
     #[test]
     fn unknown_name_lists_accepted_names() {
-        let err = "csh".parse::<ShellKind>().unwrap_err();
+        let err = parse("csh").unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
+        let err = err.to_string();
         assert!(err.contains("csh"), "{err}");
         for accepted in ["bash", "zsh", "fish", "powershell", "pwsh", "sh", "posix"] {
             assert!(err.contains(accepted), "{err} lacks {accepted}");
@@ -165,10 +197,18 @@ mod tests {
     }
 
     #[test]
-    fn name_round_trips_through_from_str() {
-        use ShellKind::*;
-        for k in [Bash, Zsh, Fish, PowerShell, Posix] {
-            assert_eq!(k.name().parse::<ShellKind>(), Ok(k));
+    fn name_round_trips_through_the_parser() {
+        for k in ShellKind::value_variants() {
+            assert_eq!(parse(k.name()).unwrap(), *k);
+        }
+    }
+
+    #[test]
+    fn failure_is_at_most_one_line() {
+        for k in ShellKind::value_variants() {
+            let s = k.shell().failure(3);
+            let one_line = s.ends_with('\n') && s.lines().count() == 1;
+            assert!(s.is_empty() || one_line, "{k:?}: {s:?}");
         }
     }
 

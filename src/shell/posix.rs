@@ -12,6 +12,10 @@ impl Shell for Posix {
     fn unset(&self, name: &str) -> String {
         unset(name)
     }
+
+    fn failure(&self, status: u8) -> String {
+        failure(status)
+    }
 }
 
 pub(super) fn export(name: &str, value: &str) -> Result<String, UnrepresentableValue> {
@@ -21,6 +25,13 @@ pub(super) fn export(name: &str, value: &str) -> Result<String, UnrepresentableV
 
 pub(super) fn unset(name: &str) -> String {
     format!("unset {name}\n")
+}
+
+/// A subshell that exits with `status`: `$?` is set and nothing else
+/// changes. A bare `exit` would end an interactive shell, and `return` the
+/// function around the `eval`; `false` would lose the status.
+pub(super) fn failure(status: u8) -> String {
+    format!("(exit {status})\n")
 }
 
 /// Quotes runs between `'` in single quotes and each `'` as `\'`.
@@ -90,5 +101,10 @@ mod tests {
     #[test]
     fn unsets() {
         assert_eq!(Posix.unset("AWS_X"), "unset AWS_X\n");
+    }
+
+    #[test]
+    fn failure_is_a_subshell_exit() {
+        assert_eq!(Posix.failure(3), "(exit 3)\n");
     }
 }

@@ -21,6 +21,15 @@ impl Shell for PowerShell {
         format!("Remove-Item -ErrorAction SilentlyContinue Env:{name}\n")
     }
 
+    /// Nothing: `$LASTEXITCODE` already holds awsrole's status after
+    /// `awsrole env ... | Invoke-Expression`, and with
+    /// `$PSNativeCommandUseErrorActionPreference` a failure stops a script.
+    /// No statement that sets `$?` through Invoke-Expression has been run in
+    /// a real PowerShell here, so none is printed.
+    fn failure(&self, _status: u8) -> String {
+        String::new()
+    }
+
     fn hook(&self) -> Option<&'static str> {
         Some(include_str!("../../shell/awsrole.ps1"))
     }

@@ -14,6 +14,10 @@ impl Shell for Zsh {
         posix::unset(name)
     }
 
+    fn failure(&self, status: u8) -> String {
+        posix::failure(status)
+    }
+
     fn hook(&self) -> Option<&'static str> {
         Some(include_str!("../../shell/awsrole.zsh"))
     }

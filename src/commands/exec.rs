@@ -26,9 +26,8 @@ use std::process::Command;
 
 use crate::Getenv;
 use crate::cli::ExecCli;
-use crate::cmd_env;
 use crate::error::{Error, Status};
-use crate::resolve;
+use crate::{exports, resolve};
 
 /// Removed from the command's environment (see the module documentation).
 pub const REMOVED: [&str; 2] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
@@ -47,16 +46,12 @@ pub fn run(args: &ExecCli, getenv: Getenv) -> Result<Infallible, Error> {
             "no command given: awsrole exec PROFILE -- COMMAND [ARGS...]",
         ));
     };
-    let opts = resolve::Options {
-        refresh: args.refresh,
-        no_input: args.no_input,
-        min_ttl: args.min_ttl,
-    };
-    let r = resolve::credentials(&args.profile, &opts, getenv)?;
+    let resolving = exports::without_exported_region(getenv);
+    let r = resolve::credentials(&args.profile, &args.resolve.options(), &resolving)?;
     let mut cmd = Command::new(program);
     cmd.args(rest);
     for (name, value) in
-        cmd_env::assignments(&r.profile, &r.credentials, r.region.as_deref(), getenv)
+        exports::assignments(&r.profile, &r.credentials, r.region.as_deref(), getenv)
     {
         match value {
             Some(v) => cmd.env(name, v),

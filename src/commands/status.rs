@@ -16,6 +16,7 @@ use crate::cli::StatusCli;
 use crate::config::{self, Config};
 use crate::creds::Credentials;
 use crate::error::{Error, Status};
+use crate::exports::{self, ACCESS_KEY_ID, EXPIRATION, PROFILE, SECRET_ACCESS_KEY};
 use crate::profile_file::Section;
 use crate::sts::{self, Identity, Sts};
 use crate::style::{self, Paint, Style};
@@ -29,6 +30,8 @@ const LOW: Duration = Duration::from_secs(15 * 60);
 pub struct Active {
     pub profile: String,
     pub credentials: Credentials,
+    /// The region `env` exported with them (the profile's own).
+    pub region: Option<String>,
 }
 
 pub fn run(args: &StatusCli, getenv: Getenv) -> Result<String, Error> {
@@ -63,6 +66,7 @@ pub fn run(args: &StatusCli, getenv: Getenv) -> Result<String, Error> {
             "profile": active.profile,
             "expiration": active.credentials.expiration.map(timefmt::format_utc),
             "seconds_left": left.map(|d| d.as_secs()),
+            "region": active.region,
         });
         if let Some(id) = &identity {
             v["identity"] = json!({
@@ -77,6 +81,7 @@ pub fn run(args: &StatusCli, getenv: Getenv) -> Result<String, Error> {
         &active,
         left,
         identity.as_ref(),
+        getenv,
         Style::for_stdout(getenv),
     ))
 }
@@ -84,7 +89,7 @@ pub fn run(args: &StatusCli, getenv: Getenv) -> Result<String, Error> {
 /// Read the variables; an error when there are no awsrole credentials.
 pub fn active(getenv: Getenv) -> Result<Active, Error> {
     let var = |k: &str| getenv(k).filter(|v| !v.is_empty());
-    let Some(profile) = var("AWSROLE_PROFILE") else {
+    let Some(profile) = var(PROFILE) else {
         let mut message = "no awsrole credentials are active in this shell (AWSROLE_PROFILE is not set); set them with eval \"$(awsrole env PROFILE)\", or run one command with awsrole exec PROFILE -- COMMAND".to_string();
         if let Some(p) = var("AWS_PROFILE") {
             message.push_str(&format!(
@@ -93,7 +98,7 @@ pub fn active(getenv: Getenv) -> Result<Active, Error> {
         }
         return Err(Error::new(Status::Failure, message));
     };
-    let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
+    let (Some(key), Some(secret)) = (var(ACCESS_KEY_ID), var(SECRET_ACCESS_KEY)) else {
         return Err(Error::new(
             Status::Failure,
             format!(
@@ -101,18 +106,21 @@ pub fn active(getenv: Getenv) -> Result<Active, Error> {
             ),
         ));
     };
-    let expiration = var("AWSROLE_EXPIRATION")
+    let expiration = var(EXPIRATION)
         .and_then(|s| s.trim().parse::<u64>().ok())
         .map(|s| UNIX_EPOCH + Duration::from_secs(s))
-        .or_else(|| var("AWS_CREDENTIAL_EXPIRATION").and_then(|s| timefmt::parse_expiration(&s)));
+        .or_else(|| {
+            var(exports::CREDENTIAL_EXPIRATION).and_then(|s| timefmt::parse_expiration(&s))
+        });
     Ok(Active {
         profile,
         credentials: Credentials {
             access_key_id: key,
             secret_access_key: secret,
-            session_token: var("AWS_SESSION_TOKEN"),
+            session_token: var(exports::SESSION_TOKEN),
             expiration,
         },
+        region: var(exports::REGION),
     })
 }
 
@@ -137,7 +145,13 @@ fn verify(active: &Active, getenv: Getenv) -> Result<Identity, Error> {
         .map_err(Error::from)
 }
 
-fn human(active: &Active, left: Option<Duration>, id: Option<&Identity>, style: Style) -> String {
+fn human(
+    active: &Active,
+    left: Option<Duration>,
+    id: Option<&Identity>,
+    getenv: Getenv,
+    style: Style,
+) -> String {
     let mut rows: Vec<(&str, String)> =
         vec![("profile", style.paint(Paint::Bold, &active.profile))];
     match (active.credentials.expiration, left) {
@@ -157,6 +171,17 @@ fn human(active: &Active, left: Option<Duration>, id: Option<&Identity>, style: 
             ));
         }
         _ => rows.push(("expires", "never (long-term keys)".to_string())),
+    }
+    if let Some(region) = &active.region {
+        // The AWS tools read AWS_REGION: say so when it no longer holds it.
+        let [current, _] = exports::REGION_VARIABLES;
+        let now = getenv(current).filter(|r| !r.is_empty());
+        let shown = match now {
+            Some(r) if r != *region => format!("{region} ({current} is now {r})"),
+            None => format!("{region} ({current} is not set now)"),
+            Some(_) => region.clone(),
+        };
+        rows.push(("region", shown));
     }
     if let Some(id) = id {
         let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
@@ -192,11 +217,54 @@ mod tests {
         let a = active(&|k| e.get(k).cloned()).unwrap();
         assert_eq!(a.profile, "p");
         assert_eq!(a.credentials.expiration_unix(), Some(1_628_193_482));
+        assert_eq!(a.region, None);
         // AWSROLE_EXPIRATION wins.
         let mut e2 = e.clone();
         e2.insert("AWSROLE_EXPIRATION".into(), "100".into());
         let a = active(&|k| e2.get(k).cloned()).unwrap();
         assert_eq!(a.credentials.expiration_unix(), Some(100));
+    }
+
+    #[test]
+    fn the_region_row_says_when_aws_region_moved_on() {
+        let a = Active {
+            profile: "p".into(),
+            credentials: Credentials {
+                access_key_id: "A".into(),
+                secret_access_key: "S".into(),
+                session_token: None,
+                expiration: None,
+            },
+            region: Some("eu-west-1".into()),
+        };
+        let show = |pairs: &[(&str, &str)]| {
+            let e = env(pairs);
+            human(
+                &a,
+                None,
+                None,
+                &|k| e.get(k).cloned(),
+                Style { color: false },
+            )
+        };
+        let same = show(&[("AWS_REGION", "eu-west-1")]);
+        assert!(same.ends_with("region   eu-west-1\n"), "{same}");
+        let moved = show(&[("AWS_REGION", "ap-south-1")]);
+        assert!(
+            moved.ends_with("region   eu-west-1 (AWS_REGION is now ap-south-1)\n"),
+            "{moved}"
+        );
+        assert!(show(&[]).contains("(AWS_REGION is not set now)"));
+        let none = Active { region: None, ..a };
+        let e = env(&[]);
+        let text = human(
+            &none,
+            None,
+            None,
+            &|k| e.get(k).cloned(),
+            Style { color: false },
+        );
+        assert!(!text.contains("region"), "{text}");
     }
 
     #[test]

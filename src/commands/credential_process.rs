@@ -35,12 +35,7 @@ pub fn run(args: &CredentialProcessCli, getenv: Getenv) -> Result<String, Error>
     // SAFETY: nothing else runs yet (no runtime, no threads); the variable is
     // for the processes this one may start.
     unsafe { std::env::set_var(STACK_VAR, &stack) };
-    let opts = resolve::Options {
-        refresh: false,
-        no_input: args.no_input,
-        min_ttl: args.min_ttl,
-    };
-    let r = resolve::credentials(&args.profile, &opts, getenv)?;
+    let r = resolve::credentials(&args.profile, &args.cached.options(false), getenv)?;
     Ok(to_json(&r.credentials))
 }
 

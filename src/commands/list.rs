@@ -20,13 +20,42 @@ use crate::timefmt;
 /// and `exec` (with their default --min-ttl) would call STS again.
 pub const FRESH_TTL: Duration = Duration::from_secs(15 * 60);
 
+/// What a profile is, as listed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Assumes a role.
+    Role,
+    /// Long-term keys.
+    Static,
+    Sso,
+    Process,
+    WebIdentity,
+    /// Settings only (e.g. a region): no credentials.
+    Settings,
+    /// Its chain does not resolve.
+    Invalid,
+}
+
+impl Kind {
+    /// The name in the table and in `--json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Role => "role",
+            Kind::Static => "static",
+            Kind::Sso => "sso",
+            Kind::Process => "process",
+            Kind::WebIdentity => "web-identity",
+            Kind::Settings => "none",
+            Kind::Invalid => "invalid",
+        }
+    }
+}
+
 /// One profile, as listed.
 #[derive(Debug)]
 pub struct Entry {
     pub name: String,
-    /// `role`, `static`, `sso`, `process`, `web-identity`, `none` (settings
-    /// only), or `invalid`.
-    pub kind: &'static str,
+    pub kind: Kind,
     /// Profiles read, from the one holding the base credentials to this one.
     pub chain: Vec<String>,
     /// Where the base credentials come from: `static`, `environment`,
@@ -97,7 +126,7 @@ fn entry(config: &Config, name: &str, cache: Option<&Cache>, now: SystemTime) ->
     let region = config.set.profiles[name].get("region").map(str::to_string);
     let mut e = Entry {
         name: name.to_string(),
-        kind: "invalid",
+        kind: Kind::Invalid,
         chain: Vec::new(),
         base: None,
         source: None,
@@ -111,7 +140,7 @@ fn entry(config: &Config, name: &str, cache: Option<&Cache>, now: SystemTime) ->
     let chain = match chain::build(&config.set, name) {
         Ok(c) => c,
         Err(err) if err.kind == chain::ErrorKind::NoCredentials && err.profile == name => {
-            e.kind = "none";
+            e.kind = Kind::Settings;
             return e;
         }
         Err(err) => {
@@ -120,15 +149,15 @@ fn entry(config: &Config, name: &str, cache: Option<&Cache>, now: SystemTime) ->
         }
     };
     e.kind = match (&chain.base, chain.hops.is_empty()) {
-        (_, false) => "role",
-        (Base::StaticKeys { .. }, true) => "static",
-        (Base::Sso { .. }, true) => "sso",
-        (Base::Process { .. }, true) => "process",
-        (Base::WebIdentity { .. }, true) => "web-identity",
-        (Base::Named { .. }, true) => "role",
+        (_, false) => Kind::Role,
+        (Base::StaticKeys { .. }, true) => Kind::Static,
+        (Base::Sso { .. }, true) => Kind::Sso,
+        (Base::Process { .. }, true) => Kind::Process,
+        (Base::WebIdentity { .. }, true) => Kind::WebIdentity,
+        (Base::Named { .. }, true) => Kind::Role,
     };
     e.base = Some(base_kind(&chain.base));
-    e.chain = chain_names(&chain);
+    e.chain = chain.profiles().into_iter().map(str::to_string).collect();
     e.roles = chain.hops.iter().map(|h| h.role_arn.clone()).collect();
     e.mfa = chain.hops.iter().any(|h| h.mfa_serial.is_some());
     e.mfa_serial = chain
@@ -140,7 +169,7 @@ fn entry(config: &Config, name: &str, cache: Option<&Cache>, now: SystemTime) ->
         e.source = Some(source_summary(&chain, name));
     }
     if let Some(err) = process_loop::check(&config.set, &config.locations, &chain).err() {
-        e.kind = "invalid";
+        e.kind = Kind::Invalid;
         e.error = Some(err.message);
     }
     if let (Some(cache), Some(last)) = (cache, chain.hops.last())
@@ -176,17 +205,6 @@ fn base_kind(base: &Base) -> &'static str {
     }
 }
 
-/// Profiles read, base first, each once in a row.
-fn chain_names(chain: &Chain) -> Vec<String> {
-    let mut out = vec![chain.base.profile().to_string()];
-    for hop in &chain.hops {
-        if out.last() != Some(&hop.profile) {
-            out.push(hop.profile.clone());
-        }
-    }
-    out
-}
-
 /// Where a role profile's source credentials come from: `base > a > b`.
 fn source_summary(chain: &Chain, name: &str) -> String {
     let first = match &chain.base {
@@ -209,7 +227,7 @@ fn source_summary(chain: &Chain, name: &str) -> String {
 pub fn to_json(e: &Entry) -> Value {
     json!({
         "name": e.name,
-        "kind": e.kind,
+        "kind": e.kind.name(),
         "chain": e.chain,
         "base": e.base,
         "source": e.source,
@@ -229,14 +247,13 @@ pub fn to_json(e: &Entry) -> Value {
 
 /// The CREDENTIALS cell: text and colour.
 fn credentials_cell(e: &Entry) -> (String, Option<Paint>) {
-    if e.kind == "invalid" {
-        return ("error".into(), Some(Paint::Red));
-    }
-    if e.kind == "static" {
-        return ("long-term keys".into(), None);
-    }
-    if e.kind != "role" {
-        return ("-".into(), Some(Paint::Dim));
+    match e.kind {
+        Kind::Invalid => return ("error".into(), Some(Paint::Red)),
+        Kind::Static => return ("long-term keys".into(), None),
+        Kind::Role => {}
+        Kind::Sso | Kind::Process | Kind::WebIdentity | Kind::Settings => {
+            return ("-".into(), Some(Paint::Dim));
+        }
     }
     match &e.cached {
         None => ("none".into(), Some(Paint::Dim)),
@@ -269,8 +286,8 @@ pub fn table(entries: &[Entry], style: Style) -> String {
             [
                 (e.name.clone(), None),
                 (
-                    e.kind.to_string(),
-                    (e.kind == "invalid").then_some(Paint::Red),
+                    e.kind.name().to_string(),
+                    (e.kind == Kind::Invalid).then_some(Paint::Red),
                 ),
                 (e.source.clone().unwrap_or_else(|| "-".into()), None),
                 ((if e.mfa { "yes" } else { "-" }).to_string(), None),
@@ -378,7 +395,7 @@ mod tests {
         assert_eq!(names, sorted);
 
         let b = by_name(&all, "b");
-        assert_eq!((b.kind, b.base), ("role", Some("static")));
+        assert_eq!((b.kind, b.base), (Kind::Role, Some("static")));
         assert_eq!(b.chain, ["base", "a", "b"]);
         assert_eq!(b.roles, ["arn:a", "arn:b"]);
         assert_eq!(b.source.as_deref(), Some("base > a"));
@@ -387,18 +404,19 @@ mod tests {
         assert_eq!(by_name(&all, "a").mfa_serial.as_deref(), Some("m1"));
 
         let e = by_name(&all, "e");
-        assert_eq!((e.kind, e.base), ("role", Some("environment")));
+        assert_eq!((e.kind, e.base), (Kind::Role, Some("environment")));
         assert_eq!(e.source.as_deref(), Some("Environment"));
         assert_eq!(e.chain, ["e"]);
         let eb = by_name(&all, "eb");
         assert_eq!(eb.source.as_deref(), Some("Environment > e"));
 
-        assert_eq!(by_name(&all, "base").kind, "static");
-        assert_eq!(by_name(&all, "s").kind, "sso");
-        assert_eq!(by_name(&all, "p").kind, "process");
-        assert_eq!(by_name(&all, "settings").kind, "none");
+        assert_eq!(by_name(&all, "base").kind, Kind::Static);
+        assert_eq!(by_name(&all, "s").kind, Kind::Sso);
+        assert_eq!(by_name(&all, "p").kind, Kind::Process);
+        assert_eq!(by_name(&all, "settings").kind, Kind::Settings);
+        assert_eq!(to_json(by_name(&all, "settings"))["kind"], "none");
         let l = by_name(&all, "loop");
-        assert_eq!(l.kind, "invalid");
+        assert_eq!(l.kind, Kind::Invalid);
         assert!(l.error.as_deref().unwrap().contains("infinite loop"));
         assert_eq!(by_name(&all, "me").source.as_deref(), Some("own keys"));
     }

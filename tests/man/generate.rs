@@ -1,21 +1,22 @@
 //! Man pages, generated from the clap definitions with clap_mangen: one page
 //! for `awsrole` and one per (visible) subcommand, found by walking the
 //! command tree, so a new subcommand gets its page without a change here.
+//! Only the tests generate them (the binary has no man-page code): the
+//! pages are files under `man/`, checked in.
 //!
 //! clap_mangen renders NAME, SYNOPSIS, DESCRIPTION, OPTIONS and COMMANDS.
 //! This module adds what clap does not know: EXIT STATUS (from
-//! [`crate::error::Status`]), ENVIRONMENT, FILES, the sections written in a
+//! [`awsrole::error::Status`]), ENVIRONMENT, FILES, the sections written in a
 //! command's `after_help` (an `Examples:` heading becomes EXAMPLES), and SEE
 //! ALSO. The checked-in copies under `man/` are compared byte for byte with
 //! [`pages`] by `tests/man.rs`; regenerate with
 //! `AWSROLE_UPDATE_GENERATED=1 cargo test --test man --test completions`.
 
+use awsrole::cli::Cli;
+use awsrole::error::Status;
 use clap::CommandFactory;
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, italic, roman};
-
-use crate::cli::Cli;
-use crate::error::Status;
 
 /// One generated page: its file name (`awsrole-env.1`) and roff source.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -180,7 +181,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "AWS_REGION, AWS_DEFAULT_REGION",
-        "The STS region when the profile sets no region (AWS_REGION first; us-east-1 when neither is set). env also sets both to the profile's region.",
+        "The STS region when the profile sets no region (AWS_REGION first; us-east-1 when neither is set), unless they hold the region awsrole exported (AWSROLE_REGION). env and exec set both to the profile's region; for a profile without one, they remove those that still hold the region awsrole exported, and keep one the user set.",
     ),
     (
         "AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL",
@@ -235,12 +236,20 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "Set by env and exec: when the credentials expire, in seconds since the Unix epoch. Read by status and the prompt hook.",
     ),
     (
+        "AWSROLE_REGION",
+        "Set by env and exec with AWS_REGION and AWS_DEFAULT_REGION: the region awsrole exported, so that the next env can tell it from a region the user set. Read by status.",
+    ),
+    (
         "AWSROLE_REFRESH_BEFORE",
         "Read by the prompt hook (awsrole-hook(1)): credentials that expire within this duration (default 10m) are refreshed at the next prompt.",
     ),
     (
         "AWSROLE_HOOK_MFA",
         "Read by the prompt hook: with prompt, a refresh may ask for an MFA code at the prompt; otherwise the hook says once which command to run.",
+    ),
+    (
+        "DIRENV_IN_ENVRC",
+        "Set by direnv while it evaluates an .envrc. When env fails there, it prints exit N instead of (exit N), so that direnv reports the failure and applies nothing from the .envrc.",
     ),
     (
         "SHELL",
@@ -298,7 +307,7 @@ fn files(roff: &mut Roff) {
         ),
         (
             "~/.aws/awsrole/mfa-sessions/<sha1>.json",
-            "MFA sessions (GetSessionToken credentials), one per IAM user access key and MFA device; awsrole's own, mode 0600, with a <sha1>.lock beside each. `awsrole clear` does not remove them; delete the folder to end every session early.",
+            "MFA sessions (GetSessionToken credentials), one per IAM user access key and MFA device; awsrole's own, mode 0600, with a <sha1>.lock beside each. awsrole clear removes the session of the profile's chain (with --all, those of every profile's chain).",
         ),
     ];
     for (path, what) in entries {
