@@ -10,18 +10,10 @@ use std::time::{Duration, Instant};
 use awsrole::cache::{assume_role_key, parse_entry};
 use awsrole::chain::RoleHop;
 use awsrole::creds::Credentials;
-use common::{Output, TestHome, moto, run, unique};
+use common::{Output, TestHome, arn, assume_calls, moto, run, unique};
 
 const BASE: &str = "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\nregion = us-east-1\n";
 const SERIAL: &str = "arn:aws:iam::123456789012:mfa/cp";
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::123456789012:role/{name}")
-}
-
-fn calls(role: &str) -> usize {
-    moto().count("AssumeRole", "RoleArn", role)
-}
 
 fn hop(role: &str, mfa: bool) -> RoleHop {
     RoleHop {
@@ -110,7 +102,7 @@ fn prints_version_1_json_of_the_cached_role() {
     // Warm: the same JSON, no STS call.
     let again = cp(&home, &["r"]);
     assert_eq!(again.stdout, out.stdout);
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
 }
 
 #[test]
@@ -141,10 +133,14 @@ fn aws_cli_v1_profile_with_awsrole_as_credential_process() {
         arn_of(&first).starts_with(&format!("arn:aws:sts::123456789012:assumed-role/{name}/")),
         "{first:?}"
     );
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
     let second = caller(&home, "marketing");
     assert_eq!(arn_of(&second), arn_of(&first));
-    assert_eq!(calls(&role), 1, "the second call came from awsrole's cache");
+    assert_eq!(
+        assume_calls(&role),
+        1,
+        "the second call came from awsrole's cache"
+    );
     let key = cached(&home, &hop(&role, false)).access_key_id;
     assert_eq!(
         identity_calls_signed_by(&key),
@@ -197,7 +193,7 @@ fn mfa_is_asked_on_the_terminal_under_the_aws_cli() {
         .env_clear()
         .envs(home.clean_env());
     run(&mut cmd).assert_success();
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
 
     // And with --no-input on a cold cache: exit 6, nothing on stdout.
     let cold = TestHome::new().with_moto();
@@ -251,7 +247,7 @@ fn a_profile_whose_process_points_back_at_itself_is_refused() {
         assert!(out.stderr.contains("leads back"), "{}", out.stderr);
         assert!(started.elapsed() < Duration::from_secs(30));
     }
-    assert_eq!(calls(&role), 0);
+    assert_eq!(assume_calls(&role), 0);
 }
 
 #[test]
@@ -273,7 +269,7 @@ fn a_loop_through_other_programs_is_stopped_at_run_time() {
         "{}",
         out.stderr
     );
-    assert_eq!(calls(&role), 0);
+    assert_eq!(assume_calls(&role), 0);
     // A different profile on the stack is fine.
     let out = run(home
         .cmd()

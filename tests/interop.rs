@@ -8,14 +8,10 @@ use std::time::Duration;
 
 use awsrole::cache::{assume_role_key, parse_entry};
 use awsrole::chain::RoleHop;
-use common::{TestHome, moto, run, unique};
+use common::{TestHome, arn, assume_calls, moto, run, unique};
 
 const BASE: &str = "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\nregion = us-east-1\n";
 const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::123456789012:role/{name}")
-}
 
 fn hop(role: &str, mfa: bool) -> RoleHop {
     RoleHop {
@@ -39,10 +35,6 @@ fn caller_arn(out: &common::Output) -> String {
     v["Arn"].as_str().unwrap().to_string()
 }
 
-fn calls(role: &str) -> usize {
-    moto().count("AssumeRole", "RoleArn", role)
-}
-
 #[test]
 fn aws_cli_v1_reuses_what_awsrole_cached() {
     let home = TestHome::new().with_moto();
@@ -51,7 +43,7 @@ fn aws_cli_v1_reuses_what_awsrole_cached() {
         "{BASE}[profile r]\nrole_arn = {role}\nsource_profile = base\nregion = us-east-1\n"
     ));
     run(home.cmd().args(["env", "r", "--shell", "bash"])).assert_success();
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
     let out = run(home.aws_v1().args([
         "sts",
         "get-caller-identity",
@@ -61,7 +53,7 @@ fn aws_cli_v1_reuses_what_awsrole_cached() {
         "json",
     ]));
     assert!(caller_arn(&out).contains(":assumed-role/"), "{out:?}");
-    assert_eq!(calls(&role), 1, "the AWS CLI made no AssumeRole");
+    assert_eq!(assume_calls(&role), 1, "the AWS CLI made no AssumeRole");
 }
 
 #[test]
@@ -75,11 +67,11 @@ fn awsrole_reuses_what_aws_cli_v1_cached() {
         .aws_v1()
         .args(["sts", "get-caller-identity", "--profile", "r"]))
     .assert_success();
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
     let written = cached(&home, &hop(&role, false));
     let out = run(home.cmd().args(["env", "r", "--shell", "bash"]));
     out.assert_success();
-    assert_eq!(calls(&role), 1, "awsrole made no AssumeRole");
+    assert_eq!(assume_calls(&role), 1, "awsrole made no AssumeRole");
     assert!(out.stdout.contains(&format!(
         "export AWS_ACCESS_KEY_ID='{}'\n",
         written.access_key_id
@@ -138,7 +130,7 @@ fn aws_cli_v2_export_credentials_reads_awsrole_cache() {
         )),
         "{out:?}"
     );
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
 }
 
 fn mfa_config(role: &str) -> String {
@@ -184,7 +176,7 @@ fn mfa_on_a_real_terminal_then_the_aws_cli_needs_no_code() {
         "json",
     ]));
     assert!(caller_arn(&out).contains(":assumed-role/"));
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
 }
 
 #[test]
@@ -222,5 +214,5 @@ fn mfa_answered_to_the_aws_cli_serves_awsrole() {
     let out = run(&mut cmd);
     out.assert_success();
     assert!(out.stdout.contains(&written.access_key_id));
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
 }

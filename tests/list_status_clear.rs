@@ -3,26 +3,17 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use awsrole::cache::{assume_role_key, parse_entry};
 use awsrole::chain::RoleHop;
-use common::{Output, TestHome, moto, run, sh_quote, unique};
+use common::{Output, TestHome, arn, assume_calls, moto, run, sh_quote, unique};
 
 const BASE: &str =
     "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n";
 const SERIAL: &str = "arn:aws:iam::123456789012:mfa/list";
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::123456789012:role/{name}")
-}
-
-fn calls(role: &str) -> usize {
-    moto().count("AssumeRole", "RoleArn", role)
-}
 
 fn hop(role: &str, mfa: Option<&str>) -> RoleHop {
     RoleHop {
@@ -43,7 +34,7 @@ fn lock_path(home: &TestHome, role: &str) -> PathBuf {
 }
 
 fn env_bash(home: &TestHome, profile: &str) -> Output {
-    let out = run(home.cmd().args(["env", profile, "--shell", "bash"]));
+    let out = home.env_bash(&[profile]);
     out.assert_success();
     out
 }
@@ -347,8 +338,7 @@ fn status_verify_asks_moto_whose_credentials_they_are() {
 #[test]
 fn status_verify_says_it_is_waiting_for_a_silent_endpoint() {
     // Accepts connections (kernel backlog) and never answers.
-    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = silent.local_addr().unwrap().port();
+    let (silent, port) = common::servers::black_hole();
     let home = TestHome::new();
     let started = Instant::now();
     let out = run(home
@@ -417,9 +407,15 @@ fn clear_removes_every_hop_and_the_next_env_calls_sts_again() {
 
     // c's entry is still valid: no call. b needs a and b again.
     env_bash(&home, "c");
-    assert_eq!((calls(&a), calls(&b), calls(&c)), (1, 1, 1));
+    assert_eq!(
+        (assume_calls(&a), assume_calls(&b), assume_calls(&c)),
+        (1, 1, 1)
+    );
     env_bash(&home, "b");
-    assert_eq!((calls(&a), calls(&b), calls(&c)), (2, 2, 1));
+    assert_eq!(
+        (assume_calls(&a), assume_calls(&b), assume_calls(&c)),
+        (2, 2, 1)
+    );
 
     let again = run(home.cmd().args(["clear", "other"]));
     again.assert_success();
@@ -434,7 +430,7 @@ fn clear_removes_every_hop_and_the_next_env_calls_sts_again() {
         nothing.stderr
     );
     env_bash(&home, "other");
-    assert_eq!(calls(&other), 2);
+    assert_eq!(assume_calls(&other), 2);
 }
 
 #[test]
@@ -479,7 +475,7 @@ fn clear_removes_the_mfa_session_the_aws_cli_reads() {
         .env_clear()
         .envs(home.clean_env());
     run(&mut cli).assert_failure();
-    assert_eq!(calls(&m), 0);
+    assert_eq!(assume_calls(&m), 0);
 }
 
 #[test]

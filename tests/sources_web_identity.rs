@@ -4,11 +4,7 @@
 
 mod common;
 
-use common::{TestHome, moto, run, unique};
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::123456789012:role/{name}")
-}
+use common::{TestHome, arn, moto, run, unique};
 
 fn web_calls(role: &str) -> Vec<common::RecordedRequest> {
     moto().requests_where("AssumeRoleWithWebIdentity", "RoleArn", role)

@@ -1,0 +1,29 @@
+//! Role names as the tests use them: the ARN in moto's account, the AWS CLI
+//! cache key of a plain role, and how many AssumeRole calls moto saw for it.
+
+use awsrole::cache::assume_role_key;
+use awsrole::chain::RoleHop;
+
+use super::moto::moto;
+
+/// moto's default account.
+pub const ACCOUNT: &str = "123456789012";
+
+/// `arn:aws:iam::123456789012:role/<name>`
+pub fn arn(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:role/{name}")
+}
+
+/// The AWS CLI cache key of a plain role (no external id, MFA, ...).
+pub fn key_of(role_arn: &str) -> String {
+    assume_role_key(&RoleHop {
+        role_arn: role_arn.into(),
+        ..Default::default()
+    })
+}
+
+/// AssumeRole requests moto received for `role_arn` (all tests of this
+/// binary share moto: isolate by a unique role).
+pub fn assume_calls(role_arn: &str) -> usize {
+    moto().count("AssumeRole", "RoleArn", role_arn)
+}
