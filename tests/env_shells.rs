@@ -6,9 +6,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use awsrole::cache::{assume_role_key, parse_entry};
-use awsrole::chain::RoleHop;
-use common::{TestHome, VARIABLES, run, shell_eval_exported, unique};
+use common::{TestHome, VARIABLES, hop, run, shell_eval_exported, unique};
 
 fn env_output(home: &TestHome, profile: &str, shell: &str) -> String {
     let out = run(home.cmd().args(["env", profile, "--shell", shell]));
@@ -33,14 +31,7 @@ fn powershell_values(statements: &str) -> HashMap<String, Option<String>> {
 }
 
 fn expected(home: &TestHome, role: &str, profile: &str) -> HashMap<String, Option<String>> {
-    let hop = RoleHop {
-        role_arn: role.into(),
-        ..Default::default()
-    };
-    let file = home
-        .cache_dir()
-        .join(format!("{}.json", assume_role_key(&hop)));
-    let c = parse_entry(&std::fs::read(file).unwrap()).unwrap();
+    let c = home.cached(&hop(role, None));
     let exp = c.expiration.unwrap();
     [
         ("AWS_ACCESS_KEY_ID", Some(c.access_key_id.clone())),

@@ -9,10 +9,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use awsrole::cache::{assume_role_key, parse_entry};
-use awsrole::chain::RoleHop;
-use awsrole::creds::Credentials;
-use common::{Output, TestHome, arn, assume_calls, run, unique};
+use common::{Output, TestHome, arn, assume_calls, hop, run, unique};
 
 const BASE: &str =
     "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n";
@@ -26,15 +23,6 @@ fn home_with_role(prefix: &str) -> (TestHome, String, String) {
         "{BASE}[profile r]\nrole_arn = {role}\nsource_profile = base\nregion = eu-west-2\n"
     ));
     (home, name, role)
-}
-
-fn cached(home: &TestHome, role: &str) -> Credentials {
-    let key = assume_role_key(&RoleHop {
-        role_arn: role.into(),
-        ..Default::default()
-    });
-    let body = std::fs::read(home.cache_dir().join(format!("{key}.json"))).unwrap();
-    parse_entry(&body).unwrap()
 }
 
 fn exec(home: &TestHome, args: &[&str]) -> Output {
@@ -84,7 +72,7 @@ fn the_command_gets_the_env_variables_and_no_profile() {
     out.assert_success();
     assert_eq!(out.stderr, "");
     let env = parse_env0(&out.stdout);
-    let c = cached(&home, &role);
+    let c = home.cached(&hop(&role, None));
     let get = |k: &str| env.get(k).map(String::as_str);
     assert_eq!(get("AWS_ACCESS_KEY_ID"), Some(c.access_key_id.as_str()));
     assert_eq!(

@@ -5,6 +5,10 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use awsrole::cache::{assume_role_key, parse_entry};
+use awsrole::chain::RoleHop;
+use awsrole::creds::Credentials;
+
 use super::capture;
 use super::moto::moto;
 use super::peers::{AWS_V2, DEAD_PROXY, awsrole_bin, test_path, venv_bin};
@@ -75,6 +79,21 @@ impl TestHome {
         self.path().join(".aws/cli/cache")
     }
 
+    /// The AWS CLI cache entry of `hop`: `<cache_dir>/<key>.json`.
+    pub fn entry_path(&self, hop: &RoleHop) -> PathBuf {
+        self.cache_dir()
+            .join(format!("{}.json", assume_role_key(hop)))
+    }
+
+    /// The cached credentials of `hop`; panics when the entry is missing or
+    /// unusable.
+    #[track_caller]
+    pub fn cached(&self, hop: &RoleHop) -> Credentials {
+        let file = self.entry_path(hop);
+        let body = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        parse_entry(&body).unwrap_or_else(|| panic!("{}: not a usable entry", file.display()))
+    }
+
     /// The clean environment every command here gets: PATH (the test process's),
     /// HOME, LANG=C.UTF-8, and AWS_ENDPOINT_URL_STS when `with_moto()`. No
     /// AWS_REGION, AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE.
@@ -117,6 +136,20 @@ impl TestHome {
     /// The venv's AWS CLI v1 (honours AWS_ENDPOINT_URL_STS), same env.
     pub fn aws_v1(&self) -> Command {
         self.command(venv_bin("aws"))
+    }
+
+    /// The AWS CLI v1's `sts get-caller-identity --profile PROFILE --output json`.
+    pub fn aws_v1_identity(&self, profile: &str) -> Command {
+        let mut cmd = self.aws_v1();
+        cmd.args([
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            profile,
+            "--output",
+            "json",
+        ]);
+        cmd
     }
 
     /// Debian's AWS CLI v2.9 at /usr/bin/aws, same env. It ignores

@@ -27,7 +27,7 @@ pub use peers::{
     AWS_V2, DEAD_PROXY, awsrole_bin, conformance_dir, conformance_json, test_path, venv_bin,
     venv_dir,
 };
-pub use roles::{arn, assume_calls, key_of};
+pub use roles::{arn, assume_calls, hop, identity_arn, key_of};
 pub use shells::{shell_eval, shell_eval_exported};
 pub use tmux::Tmux;
 
