@@ -54,6 +54,18 @@ impl Barrier {
         cmd
     }
 
+    /// PROCESSES `awsrole env b` waiting at this barrier.
+    fn awsrole_env_b(&self, home: &TestHome) -> Vec<std::process::Child> {
+        (0..PROCESSES)
+            .map(|_| {
+                self.command(&common::awsrole_bin(), home)
+                    .args(["env", "b", "--shell", "bash"])
+                    .spawn()
+                    .unwrap()
+            })
+            .collect()
+    }
+
     /// Lets every child go.
     fn release(&mut self) -> Instant {
         // Give the children a moment to queue on the lock first.
@@ -143,15 +155,7 @@ fn assert_only_wait_notices(outs: &[(Output, Duration)]) -> usize {
 fn sixty_four_cold_processes_make_one_call_per_hop() {
     let (home, a, b) = chain_home("c64");
     let mut barrier = Barrier::new();
-    let children: Vec<_> = (0..PROCESSES)
-        .map(|_| {
-            barrier
-                .command(&common::awsrole_bin(), &home)
-                .args(["env", "b", "--shell", "bash"])
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let children = barrier.awsrole_env_b(&home);
     let start = std::sync::OnceLock::new();
     let _ = start.set(barrier.release());
     let outs = collect(children, &start);
@@ -207,15 +211,7 @@ fn sixty_four_processes_with_the_aws_cli_v1_alongside() {
                 .unwrap()
         })
         .collect();
-    let children: Vec<_> = (0..PROCESSES)
-        .map(|_| {
-            barrier
-                .command(&common::awsrole_bin(), &home)
-                .args(["env", "b", "--shell", "bash"])
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let children = barrier.awsrole_env_b(&home);
     let cli_start = std::sync::OnceLock::new();
     let _ = cli_start.set(cli_barrier.release());
     std::thread::sleep(Duration::from_millis(700));
