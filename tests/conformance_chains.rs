@@ -1,5 +1,5 @@
 //! Cross-SDK assume-role chain cases (smithy-rs) and the AWS CLI cache-key
-//! vectors (botocore), read from $AWSROLE_CONFORMANCE_DIR.
+//! vectors (botocore), read from tests/conformance/.
 
 mod common;
 
@@ -7,12 +7,6 @@ use awsrole::cache::assume_role_key;
 use awsrole::chain::{Base, ErrorKind, NamedSource, RoleHop, build};
 use awsrole::profile_file::{ProfileSet, parse_config};
 use serde_json::{Map, Value, json};
-
-fn load(path: &str) -> Value {
-    let file = common::conformance_dir().join(path);
-    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-    serde_json::from_str(&text).unwrap()
-}
 
 /// The case's profiles as a config file, so the real parser reads them too.
 fn profile_set(input: &Value) -> ProfileSet {
@@ -112,7 +106,7 @@ fn expected_kind(message: &str) -> ErrorKind {
 
 #[test]
 fn assume_role_chain_suite() {
-    let cases = load("smithy-rs/assume-role-tests.json");
+    let cases = common::conformance_json("smithy-rs/assume-role-tests.json");
     let cases = cases.as_array().unwrap();
     let mut ran = 0;
     for case in cases {
@@ -166,7 +160,7 @@ const UNREACHABLE_VECTORS: &[&str] = &["Policy"];
 
 #[test]
 fn cache_key_vectors() {
-    let doc = load("botocore/assume-role-cache-key-vectors.json");
+    let doc = common::conformance_json("botocore/assume-role-cache-key-vectors.json");
     let vectors = doc["vectors"].as_array().unwrap();
     let (mut checked, mut skipped) = (0, 0);
     for v in vectors {

@@ -1,9 +1,10 @@
 //! Conformance: the cross-SDK profile-parser and file-location suites
 //! (smithy-rs) and botocore's configured-endpoint-URL suite.
 //!
-//! The data is read from `$AWSROLE_CONFORMANCE_DIR` (default
-//! `<CARGO_MANIFEST_DIR>/../shared/conformance`). A missing directory is a
+//! The data is in `tests/conformance/` (see its README). A missing file is a
 //! test failure, never a skip.
+
+mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -12,27 +13,6 @@ use awsrole::endpoint::configured_endpoint;
 use awsrole::files::{Platform, locate};
 use awsrole::profile_file::{ProfileSet, Section, parse_config, parse_credentials};
 use serde_json::Value;
-
-fn conformance_dir() -> PathBuf {
-    let dir = std::env::var_os("AWSROLE_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"));
-    assert!(
-        dir.is_dir(),
-        "\n\n*** CONFORMANCE DATA NOT FOUND at {} ***\n\
-         Set AWSROLE_CONFORMANCE_DIR to the shared/conformance directory.\n\
-         These tests must not be skipped.\n",
-        dir.display()
-    );
-    dir
-}
-
-fn load_json(rel: &str) -> Value {
-    let path = conformance_dir().join(rel);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read conformance file {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON in {}: {e}", path.display()))
-}
 
 fn str_map(v: &Value) -> HashMap<String, String> {
     v.as_object()
@@ -122,7 +102,7 @@ fn run_parser_case(case: &Value) -> Result<(), String> {
 
 #[test]
 fn profile_parser_suite() {
-    let data = load_json("smithy-rs/profile-parser-tests.json");
+    let data = common::conformance_json("smithy-rs/profile-parser-tests.json");
     let cases = data["tests"].as_array().expect("tests array");
     assert_eq!(cases.len(), 65, "the suite changed size; review it");
     let mut ran = 0;
@@ -165,7 +145,7 @@ fn profile_parser_suite() {
 
 #[test]
 fn file_location_suite() {
-    let data = load_json("smithy-rs/file-location-tests.json");
+    let data = common::conformance_json("smithy-rs/file-location-tests.json");
     let cases = data["tests"].as_array().expect("tests array");
     assert!(!cases.is_empty());
     let mut ran = 0;
@@ -220,7 +200,7 @@ fn render_config(suite: &Value) -> String {
 
 #[test]
 fn configured_endpoint_suite() {
-    let data = load_json("botocore/configured-endpoint-urls-profile-tests.json");
+    let data = common::conformance_json("botocore/configured-endpoint-urls-profile-tests.json");
     let suites = data["testSuites"].as_array().expect("testSuites");
     let total: usize = suites
         .iter()

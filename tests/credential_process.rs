@@ -7,34 +7,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use awsrole::cache::{assume_role_key, parse_entry};
-use awsrole::chain::RoleHop;
-use awsrole::creds::Credentials;
-use common::{Output, TestHome, moto, run, unique};
+use common::{Output, TestHome, arn, assume_calls, hop, identity_arn, moto, run, unique};
 
 const BASE: &str = "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\nregion = us-east-1\n";
 const SERIAL: &str = "arn:aws:iam::123456789012:mfa/cp";
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::123456789012:role/{name}")
-}
-
-fn calls(role: &str) -> usize {
-    moto().count("AssumeRole", "RoleArn", role)
-}
-
-fn hop(role: &str, mfa: bool) -> RoleHop {
-    RoleHop {
-        role_arn: role.into(),
-        mfa_serial: mfa.then(|| SERIAL.to_string()),
-        ..Default::default()
-    }
-}
-
-fn cached(home: &TestHome, hop: &RoleHop) -> Credentials {
-    let key = assume_role_key(hop);
-    parse_entry(&std::fs::read(home.cache_dir().join(format!("{key}.json"))).unwrap()).unwrap()
-}
 
 /// `credential_process = '<abs path>' credential-process PROFILE`
 fn process_line(profile: &str) -> String {
@@ -46,23 +22,6 @@ fn process_line(profile: &str) -> String {
 
 fn cp(home: &TestHome, args: &[&str]) -> Output {
     run(home.cmd().arg("credential-process").args(args))
-}
-
-fn caller(home: &TestHome, profile: &str) -> Output {
-    run(home.aws_v1().args([
-        "sts",
-        "get-caller-identity",
-        "--profile",
-        profile,
-        "--output",
-        "json",
-    ]))
-}
-
-fn arn_of(out: &Output) -> String {
-    out.assert_success();
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    v["Arn"].as_str().unwrap().to_string()
 }
 
 /// GetCallerIdentity requests moto got signed with `key_id`.
@@ -91,7 +50,7 @@ fn prints_version_1_json_of_the_cached_role() {
     assert_eq!(out.stdout.lines().count(), 1);
     assert!(out.stdout.ends_with('\n'));
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let c = cached(&home, &hop(&role, false));
+    let c = home.cached(&hop(&role, None));
     assert_eq!(v["Version"], 1);
     assert_eq!(v["AccessKeyId"], c.access_key_id.as_str());
     assert_eq!(v["SecretAccessKey"], c.secret_access_key.as_str());
@@ -110,7 +69,7 @@ fn prints_version_1_json_of_the_cached_role() {
     // Warm: the same JSON, no STS call.
     let again = cp(&home, &["r"]);
     assert_eq!(again.stdout, out.stdout);
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
 }
 
 #[test]
@@ -136,16 +95,21 @@ fn aws_cli_v1_profile_with_awsrole_as_credential_process() {
          [profile marketing]\n{}region = us-east-1\n",
         process_line("r")
     ));
-    let first = caller(&home, "marketing");
+    let first = run(&mut home.aws_v1_identity("marketing"));
     assert!(
-        arn_of(&first).starts_with(&format!("arn:aws:sts::123456789012:assumed-role/{name}/")),
+        identity_arn(&first)
+            .starts_with(&format!("arn:aws:sts::123456789012:assumed-role/{name}/")),
         "{first:?}"
     );
-    assert_eq!(calls(&role), 1);
-    let second = caller(&home, "marketing");
-    assert_eq!(arn_of(&second), arn_of(&first));
-    assert_eq!(calls(&role), 1, "the second call came from awsrole's cache");
-    let key = cached(&home, &hop(&role, false)).access_key_id;
+    assert_eq!(assume_calls(&role), 1);
+    let second = run(&mut home.aws_v1_identity("marketing"));
+    assert_eq!(identity_arn(&second), identity_arn(&first));
+    assert_eq!(
+        assume_calls(&role),
+        1,
+        "the second call came from awsrole's cache"
+    );
+    let key = home.cached(&hop(&role, None)).access_key_id;
     assert_eq!(
         identity_calls_signed_by(&key),
         2,
@@ -197,7 +161,7 @@ fn mfa_is_asked_on_the_terminal_under_the_aws_cli() {
         .env_clear()
         .envs(home.clean_env());
     run(&mut cmd).assert_success();
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
 
     // And with --no-input on a cold cache: exit 6, nothing on stdout.
     let cold = TestHome::new().with_moto();
@@ -246,12 +210,12 @@ fn a_profile_whose_process_points_back_at_itself_is_refused() {
     // Through the AWS CLI: a prompt failure carrying our message, not a hang.
     for profile in ["x", "z"] {
         let started = Instant::now();
-        let out = caller(&home, profile);
+        let out = run(&mut home.aws_v1_identity(profile));
         out.assert_failure();
         assert!(out.stderr.contains("leads back"), "{}", out.stderr);
         assert!(started.elapsed() < Duration::from_secs(30));
     }
-    assert_eq!(calls(&role), 0);
+    assert_eq!(assume_calls(&role), 0);
 }
 
 #[test]
@@ -273,7 +237,7 @@ fn a_loop_through_other_programs_is_stopped_at_run_time() {
         "{}",
         out.stderr
     );
-    assert_eq!(calls(&role), 0);
+    assert_eq!(assume_calls(&role), 0);
     // A different profile on the stack is fine.
     let out = run(home
         .cmd()

@@ -3,20 +3,16 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use common::fake_sts::error_document;
+use common::servers::{Reply, Server};
 use common::{Output, TestHome, run, unique};
 
 const SECRET: &str = "wJalrXUtnFEMI-base-secret";
 
 fn base() -> String {
     format!("[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = {SECRET}\n")
-}
-
-fn env(home: &TestHome, args: &[&str]) -> Output {
-    run(home.cmd().arg("env").args(args).args(["--shell", "bash"]))
 }
 
 #[track_caller]
@@ -62,7 +58,7 @@ fn assert_error(out: &Output, code: i32, needles: &[&str]) {
 fn unknown_profile_suggests_the_nearest_names() {
     let home = TestHome::new();
     home.write_config("[profile marketingadmin]\nregion = x\n[profile marketing-ro]\nregion = y\n[profile prod]\nregion = z\n");
-    let out = env(&home, &["marketingadmn"]);
+    let out = home.env_bash(&["marketingadmn"]);
     assert_error(
         &out,
         3,
@@ -70,7 +66,7 @@ fn unknown_profile_suggests_the_nearest_names() {
     );
     assert!(!out.stderr.contains("prod"));
     let none = TestHome::new();
-    assert_error(&env(&none, &["x"]), 3, &["not found", ".aws/config"]);
+    assert_error(&none.env_bash(&["x"]), 3, &["not found", ".aws/config"]);
 }
 
 #[test]
@@ -92,12 +88,12 @@ fn chain_errors_name_file_line_profile_and_fix() {
     let cfg = home.config_path().display().to_string();
     let line_of = |needle: &str| config.lines().position(|l| l == needle).unwrap() + 1;
     assert_error(
-        &env(&home, &["loop1"]),
+        &home.env_bash(&["loop1"]),
         3,
         &["infinite loop", "loop1 -> loop2 -> loop1"],
     );
     assert_error(
-        &env(&home, &["both"]),
+        &home.env_bash(&["both"]),
         3,
         &[
             &format!("{cfg}:{}", line_of("credential_source = Environment")),
@@ -105,32 +101,32 @@ fn chain_errors_name_file_line_profile_and_fix() {
         ],
     );
     assert_error(
-        &env(&home, &["neither"]),
+        &home.env_bash(&["neither"]),
         3,
         &["`neither`", "source_profile", "credential_source"],
     );
     assert_error(
-        &env(&home, &["orphan"]),
+        &home.env_bash(&["orphan"]),
         3,
         &["source profile nosuch", "orphan"],
     );
     assert_error(
-        &env(&home, &["half"]),
+        &home.env_bash(&["half"]),
         3,
         &["`half`", "aws_secret_access_key"],
     );
     assert_error(
-        &env(&home, &["usehalf"]),
+        &home.env_bash(&["usehalf"]),
         3,
         &["`half`", "aws_secret_access_key"],
     );
     assert_error(
-        &env(&home, &["badsource"]),
+        &home.env_bash(&["badsource"]),
         3,
         &["environment", "case-sensitive"],
     );
     assert_error(
-        &env(&home, &["empty"]),
+        &home.env_bash(&["empty"]),
         3,
         &["`empty`", "credential information"],
     );
@@ -140,45 +136,15 @@ fn chain_errors_name_file_line_profile_and_fix() {
 fn unparsable_config_names_file_and_line() {
     let home = TestHome::new();
     home.write_config("[profile ok]\nregion = x\n[profile broken]\nthis line has no equals\n");
-    let out = env(&home, &["ok"]);
+    let out = home.env_bash(&["ok"]);
     assert_error(&out, 3, &[&format!("{}:4", home.config_path().display())]);
     let creds = TestHome::new();
     creds.write_credentials("[a]\n  -continued\n");
     assert_error(
-        &env(&creds, &["a"]),
+        &creds.env_bash(&["a"]),
         3,
         &[&format!("{}:2", creds.credentials_path().display())],
     );
-}
-
-/// A loopback server answering every request with one canned HTTP response.
-fn canned_server(status: &str, body: &'static str) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let status = status.to_string();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut buf = vec![0u8; 65536];
-            let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
-            let _ = s.read(&mut buf);
-            let reply = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = s.write_all(reply.as_bytes());
-        }
-    });
-    url
-}
-
-fn sts_error(code: &str, message: &str) -> &'static str {
-    Box::leak(
-        format!(
-            "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"
-        )
-        .into_boxed_str(),
-    )
 }
 
 fn role_home() -> (TestHome, String) {
@@ -194,13 +160,14 @@ fn role_home() -> (TestHome, String) {
 #[test]
 fn access_denied_names_the_role_and_keeps_the_old_cache() {
     let (home, role) = role_home();
-    let url = canned_server(
-        "403 Forbidden",
-        sts_error(
+    let sts = Server::canned(
+        403,
+        &error_document(
             "AccessDenied",
             "User: arn:aws:iam::123456789012:user/bob is not authorized to perform: sts:AssumeRole",
         ),
     );
+    let url = sts.url();
     // An expired entry stays as it was.
     std::fs::create_dir_all(home.cache_dir()).unwrap();
     let hop = awsrole::chain::RoleHop {
@@ -223,13 +190,14 @@ fn access_denied_names_the_role_and_keeps_the_old_cache() {
 #[test]
 fn expired_source_credentials_say_what_to_refresh() {
     let (home, _) = role_home();
-    let url = canned_server(
-        "400 Bad Request",
-        sts_error(
+    let sts = Server::canned(
+        400,
+        &error_document(
             "ExpiredToken",
             "The security token included in the request is expired",
         ),
     );
+    let url = sts.url();
     let out = run(home
         .cmd()
         .args(["env", "r", "--shell", "bash"])
@@ -258,14 +226,8 @@ fn unreachable_endpoint_fails_in_seconds() {
     );
 
     // A server that accepts and never answers: bounded by the call timeout.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let _keep = std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for s in listener.incoming() {
-            held.push(s);
-        }
-    });
+    let silent = Server::replying(|_| Reply::Silent);
+    let url = silent.url();
     let started = Instant::now();
     let out = run(home
         .cmd()
@@ -366,7 +328,7 @@ fn no_input_does_not_wait_for_a_process_asking_for_the_code() {
     .unwrap();
     lock.lock().unwrap();
     let started = Instant::now();
-    let out = env(&home, &["m", "--no-input"]);
+    let out = home.env_bash(&["m", "--no-input"]);
     assert_error(&out, 6, &["needs an MFA code", serial]);
     assert!(
         started.elapsed() < Duration::from_secs(5),

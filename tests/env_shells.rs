@@ -6,21 +6,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use awsrole::cache::{assume_role_key, parse_entry};
-use awsrole::chain::RoleHop;
-use common::{TestHome, run, shell_eval_exported, unique};
-
-const NAMES: [&str; 9] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWSROLE_REGION",
-    "AWSROLE_PROFILE",
-    "AWSROLE_EXPIRATION",
-];
+use common::{TestHome, VARIABLES, hop, run, shell_eval_exported, unique};
 
 fn env_output(home: &TestHome, profile: &str, shell: &str) -> String {
     let out = run(home.cmd().args(["env", profile, "--shell", shell]));
@@ -45,14 +31,7 @@ fn powershell_values(statements: &str) -> HashMap<String, Option<String>> {
 }
 
 fn expected(home: &TestHome, role: &str, profile: &str) -> HashMap<String, Option<String>> {
-    let hop = RoleHop {
-        role_arn: role.into(),
-        ..Default::default()
-    };
-    let file = home
-        .cache_dir()
-        .join(format!("{}.json", assume_role_key(&hop)));
-    let c = parse_entry(&std::fs::read(file).unwrap()).unwrap();
+    let c = home.cached(&hop(role, None));
     let exp = c.expiration.unwrap();
     [
         ("AWS_ACCESS_KEY_ID", Some(c.access_key_id.clone())),
@@ -88,10 +67,14 @@ fn role_credentials_round_trip_through_every_shell() {
     let want = expected(&home, &role, "r");
     for shell in ["bash", "zsh", "sh"] {
         let out = env_output(&home, "r", shell);
-        assert_eq!(shell_eval_exported(shell, &out, &NAMES), want, "{shell}");
+        assert_eq!(
+            shell_eval_exported(shell, &out, &VARIABLES),
+            want,
+            "{shell}"
+        );
     }
     let fish = env_output(&home, "r", "fish");
-    assert_eq!(shell_eval_exported("fish", &fish, &NAMES), want, "fish");
+    assert_eq!(shell_eval_exported("fish", &fish, &VARIABLES), want, "fish");
     let ps = env_output(&home, "r", "powershell");
     assert_eq!(powershell_values(&ps), want, "powershell");
     assert_eq!(ps.lines().count(), 9, "one statement per line:\n{ps}");

@@ -8,22 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use awsrole::cache::{assume_role_key, parse_entry};
 use awsrole::chain::RoleHop;
-use common::{TestHome, moto, run, unique};
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::123456789012:role/{name}")
-}
-
-fn assume_calls(role: &str) -> usize {
-    moto().count("AssumeRole", "RoleArn", role)
-}
-
-fn key_of(role_arn: &str) -> String {
-    assume_role_key(&RoleHop {
-        role_arn: role_arn.into(),
-        ..Default::default()
-    })
-}
+use common::{TestHome, arn, assume_calls, key_of, moto, run, unique};
 
 /// `NAME='value'` pairs of bash output (values here have no quotes).
 fn exports(stdout: &str) -> Vec<(String, String)> {
@@ -44,10 +29,6 @@ fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn env_bash(home: &TestHome, args: &[&str]) -> common::Output {
-    run(home.cmd().arg("env").args(args).args(["--shell", "bash"]))
-}
-
 const BASE: &str =
     "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n";
 
@@ -57,7 +38,7 @@ fn static_profile_prints_its_keys_without_sts() {
     home.write_credentials(
         "[static]\naws_access_key_id = AKIDSTATIC\naws_secret_access_key = s3cret/+=\n",
     );
-    let out = env_bash(&home, &["static"]);
+    let out = home.env_bash(&["static"]);
     out.assert_success();
     assert_eq!(
         out.stdout,
@@ -78,7 +59,7 @@ fn one_hop_cold_then_warm() {
     home.write_config(&format!(
         "{BASE}[profile admin]\nrole_arn = {role}\nsource_profile = base\nregion = eu-west-2\n"
     ));
-    let cold = env_bash(&home, &["admin"]);
+    let cold = home.env_bash(&["admin"]);
     cold.assert_success();
     assert_eq!(assume_calls(&role), 1);
     let vars = exports(&cold.stdout);
@@ -97,6 +78,8 @@ fn one_hop_cold_then_warm() {
             "AWSROLE_EXPIRATION"
         ]
     );
+    // The list the tests read back elsewhere is the one checked here.
+    assert_eq!(names, common::VARIABLES);
     assert_eq!(get(&vars, "AWS_REGION"), Some("eu-west-2"));
     assert_eq!(get(&vars, "AWSROLE_REGION"), Some("eu-west-2"));
     assert_eq!(get(&vars, "AWSROLE_PROFILE"), Some("admin"));
@@ -122,7 +105,7 @@ fn one_hop_cold_then_warm() {
     );
     assert!(rfc.ends_with('Z'));
 
-    let warm = env_bash(&home, &["admin"]);
+    let warm = home.env_bash(&["admin"]);
     warm.assert_success();
     assert_eq!(warm.stdout, cold.stdout);
     assert_eq!(assume_calls(&role), 1, "warm path made no STS call");
@@ -137,10 +120,10 @@ fn chains_of_two_and_three_hops_cache_every_hop() {
          [profile b]\nrole_arn = {b}\nsource_profile = a\n\
          [profile c]\nrole_arn = {c}\nsource_profile = b\n"
     ));
-    env_bash(&home, &["b"]).assert_success();
+    home.env_bash(&["b"]).assert_success();
     assert_eq!((assume_calls(&a), assume_calls(&b)), (1, 1));
     // c reuses the cached a and b hops: one new call.
-    env_bash(&home, &["c"]).assert_success();
+    home.env_bash(&["c"]).assert_success();
     assert_eq!(
         (assume_calls(&a), assume_calls(&b), assume_calls(&c)),
         (1, 1, 1)
@@ -152,8 +135,8 @@ fn chains_of_two_and_three_hops_cache_every_hop() {
                 .is_file()
         );
     }
-    env_bash(&home, &["c"]).assert_success();
-    env_bash(&home, &["b"]).assert_success();
+    home.env_bash(&["c"]).assert_success();
+    home.env_bash(&["b"]).assert_success();
     assert_eq!(
         (assume_calls(&a), assume_calls(&b), assume_calls(&c)),
         (1, 1, 1)
@@ -162,7 +145,7 @@ fn chains_of_two_and_three_hops_cache_every_hop() {
     // A cold three-hop chain: one call per hop, each hop signed by the last.
     let fresh = TestHome::new().with_moto();
     std::fs::copy(home.config_path(), fresh.config_path()).unwrap();
-    env_bash(&fresh, &["c"]).assert_success();
+    fresh.env_bash(&["c"]).assert_success();
     assert_eq!(
         (assume_calls(&a), assume_calls(&b), assume_calls(&c)),
         (2, 2, 2)
@@ -199,7 +182,7 @@ fn role_settings_are_sent_and_shape_the_cache_key() {
         "{BASE}[profile opts]\nrole_arn = {role}\nsource_profile = base\n\
          external_id = ext-123\nrole_session_name = alice\nduration_seconds = 3600\n"
     ));
-    env_bash(&home, &["opts"]).assert_success();
+    home.env_bash(&["opts"]).assert_success();
     let reqs = moto().requests_where("AssumeRole", "RoleArn", &role);
     assert_eq!(reqs.len(), 1);
     let r = &reqs[0];
@@ -226,7 +209,7 @@ fn generated_session_name_is_botocore_style() {
     home.write_config(&format!(
         "{BASE}[profile p]\nrole_arn = {role}\nsource_profile = base\n"
     ));
-    env_bash(&home, &["p"]).assert_success();
+    home.env_bash(&["p"]).assert_success();
     let reqs = moto().requests_where("AssumeRole", "RoleArn", &role);
     let name = reqs[0].param("RoleSessionName").unwrap();
     let secs: u64 = name
@@ -248,7 +231,7 @@ fn self_referencing_profile_uses_its_own_keys() {
     home.write_config(&format!(
         "[profile me]\naws_access_key_id = AKIDSELF\naws_secret_access_key = x\nrole_arn = {role}\nsource_profile = me\n"
     ));
-    let out = env_bash(&home, &["me"]);
+    let out = home.env_bash(&["me"]);
     out.assert_success();
     assert_eq!(assume_calls(&role), 1);
     // role_arn wins over the selected profile's own keys.
@@ -280,7 +263,7 @@ fn credential_source_environment_signs_with_the_environment_keys() {
             .contains("Credential=AKIDFROMENV/")
     );
 
-    let missing = env_bash(&home, &["e", "--refresh"]);
+    let missing = home.env_bash(&["e", "--refresh"]);
     assert_eq!(missing.code, 3);
     assert_eq!(missing.stdout, "(exit 3)\n");
     assert!(
@@ -297,13 +280,13 @@ fn refresh_and_min_ttl_decide_what_counts_as_a_miss() {
     home.write_config(&format!(
         "{BASE}[profile t]\nrole_arn = {role}\nsource_profile = base\n"
     ));
-    let first = env_bash(&home, &["t"]);
+    let first = home.env_bash(&["t"]);
     first.assert_success();
-    let again = env_bash(&home, &["t", "--refresh"]);
+    let again = home.env_bash(&["t", "--refresh"]);
     again.assert_success();
     assert_eq!(assume_calls(&role), 2);
     assert_ne!(first.stdout, again.stdout, "--refresh rewrote the cache");
-    assert_eq!(env_bash(&home, &["t"]).stdout, again.stdout);
+    assert_eq!(home.env_bash(&["t"]).stdout, again.stdout);
     assert_eq!(assume_calls(&role), 2);
 
     // An entry with 20 minutes left: a hit by default, a miss for --min-ttl 30m.
@@ -313,13 +296,13 @@ fn refresh_and_min_ttl_decide_what_counts_as_a_miss() {
         r#"{{"Credentials": {{"AccessKeyId": "ASIAHAND", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "{exp}"}}}}"#
     );
     std::fs::write(&file, &body).unwrap();
-    let hit = env_bash(&home, &["t"]);
+    let hit = home.env_bash(&["t"]);
     assert_eq!(
         get(&exports(&hit.stdout), "AWS_ACCESS_KEY_ID"),
         Some("ASIAHAND")
     );
     assert_eq!(assume_calls(&role), 2);
-    let miss = env_bash(&home, &["t", "--min-ttl", "30m"]);
+    let miss = home.env_bash(&["t", "--min-ttl", "30m"]);
     miss.assert_success();
     assert_ne!(
         get(&exports(&miss.stdout), "AWS_ACCESS_KEY_ID"),
@@ -327,7 +310,7 @@ fn refresh_and_min_ttl_decide_what_counts_as_a_miss() {
     );
     assert_eq!(assume_calls(&role), 3);
 
-    let bad = env_bash(&home, &["t", "--min-ttl", "soon"]);
+    let bad = home.env_bash(&["t", "--min-ttl", "soon"]);
     assert_eq!(bad.code, 2);
     assert_eq!(bad.stdout, "(exit 2)\n", "a usage error fails the eval too");
 }
@@ -360,7 +343,7 @@ fn cache_entries_in_every_aws_cli_time_style_are_hits() {
             format!(r#"{{"Credentials": {{"AccessKeyId": "{key}", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "{exp}"}}}}"#),
         )
         .unwrap();
-        let out = env_bash(&home, &["s"]);
+        let out = home.env_bash(&["s"]);
         assert_eq!(
             get(&exports(&out.stdout), "AWS_ACCESS_KEY_ID"),
             Some(key.as_str()),
@@ -390,7 +373,7 @@ fn corrupt_or_expired_cache_entries_are_replaced() {
     .enumerate()
     {
         std::fs::write(&file, body).unwrap();
-        let out = env_bash(&home, &["c"]);
+        let out = home.env_bash(&["c"]);
         out.assert_success();
         assert_eq!(assume_calls(&role), i + 1);
         assert!(
@@ -410,7 +393,7 @@ fn aws_profile_and_aws_default_profile_choose_the_default() {
     );
     let key =
         |out: common::Output| get(&exports(&out.stdout), "AWS_ACCESS_KEY_ID").map(str::to_string);
-    assert_eq!(key(env_bash(&home, &[])), Some("AKIDDEFAULT".into()));
+    assert_eq!(key(home.env_bash(&[])), Some("AKIDDEFAULT".into()));
     let with = |vars: &[(&str, &str)], args: &[&str]| {
         let mut cmd = home.cmd();
         cmd.arg("env")
@@ -486,7 +469,7 @@ fn sts_region_comes_from_the_profile_then_the_environment() {
         !out.stdout.contains("AWS_REGION"),
         "no region exported when the profile has none"
     );
-    env_bash(&home, &["fallback"]).assert_success();
+    home.env_bash(&["fallback"]).assert_success();
     assert_eq!(scope(&r3), "us-east-1");
 }
 
@@ -501,8 +484,8 @@ fn configured_endpoints_reach_sts() {
          [profile viaglobal]\nrole_arn = {r2}\nsource_profile = base\nendpoint_url = {url}\n\
          [services local]\nsts =\n  endpoint_url = {url}\n"
     ));
-    env_bash(&home, &["viaservices"]).assert_success();
-    env_bash(&home, &["viaglobal"]).assert_success();
+    home.env_bash(&["viaservices"]).assert_success();
+    home.env_bash(&["viaglobal"]).assert_success();
     assert_eq!((assume_calls(&r1), assume_calls(&r2)), (1, 1));
     // AWS_ENDPOINT_URL_STS beats the config: a dead port fails fast.
     let out = run(home
@@ -581,7 +564,7 @@ fn warm_path_opens_no_socket_and_starts_no_thread() {
     home.write_config(&format!(
         "{BASE}[profile w]\nrole_arn = {role}\nsource_profile = base\n"
     ));
-    env_bash(&home, &["w"]).assert_success();
+    home.env_bash(&["w"]).assert_success();
     let trace = home.path().join("trace.txt");
     let mut cmd = std::process::Command::new("strace");
     cmd.args([

@@ -9,21 +9,10 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use awsrole::cache::{assume_role_key, parse_entry};
-use awsrole::chain::RoleHop;
-use awsrole::creds::Credentials;
-use common::{Output, TestHome, moto, run, unique};
+use common::{Output, TestHome, arn, assume_calls, hop, run, unique};
 
 const BASE: &str =
     "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n";
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::123456789012:role/{name}")
-}
-
-fn calls(role: &str) -> usize {
-    moto().count("AssumeRole", "RoleArn", role)
-}
 
 /// A home whose profile `r` assumes a fresh role from static keys.
 fn home_with_role(prefix: &str) -> (TestHome, String, String) {
@@ -34,15 +23,6 @@ fn home_with_role(prefix: &str) -> (TestHome, String, String) {
         "{BASE}[profile r]\nrole_arn = {role}\nsource_profile = base\nregion = eu-west-2\n"
     ));
     (home, name, role)
-}
-
-fn cached(home: &TestHome, role: &str) -> Credentials {
-    let key = assume_role_key(&RoleHop {
-        role_arn: role.into(),
-        ..Default::default()
-    });
-    let body = std::fs::read(home.cache_dir().join(format!("{key}.json"))).unwrap();
-    parse_entry(&body).unwrap()
 }
 
 fn exec(home: &TestHome, args: &[&str]) -> Output {
@@ -75,7 +55,7 @@ fn the_exit_status_is_the_commands() {
     assert_eq!(out.stdout, "--refresh x\n");
     assert_eq!(exec(&home, &["r", "--", "false"]).code, 1);
     assert_eq!(exec(&home, &["r", "--", "true"]).code, 0);
-    assert_eq!(calls(&role), 1, "the first exec cached the role");
+    assert_eq!(assume_calls(&role), 1, "the first exec cached the role");
 }
 
 #[test]
@@ -92,7 +72,7 @@ fn the_command_gets_the_env_variables_and_no_profile() {
     out.assert_success();
     assert_eq!(out.stderr, "");
     let env = parse_env0(&out.stdout);
-    let c = cached(&home, &role);
+    let c = home.cached(&hop(&role, None));
     let get = |k: &str| env.get(k).map(String::as_str);
     assert_eq!(get("AWS_ACCESS_KEY_ID"), Some(c.access_key_id.as_str()));
     assert_eq!(
@@ -174,7 +154,7 @@ fn the_aws_cli_inside_uses_the_role_without_assuming_again() {
             got.starts_with(&format!("arn:aws:sts::123456789012:assumed-role/{name}/")),
             "round {round}: {got}"
         );
-        assert_eq!(calls(&role), 1, "round {round}");
+        assert_eq!(assume_calls(&role), 1, "round {round}");
     }
 }
 
@@ -305,7 +285,7 @@ fn failures_before_the_command_do_not_run_it() {
     assert_eq!(out.code, 6, "{out:#?}");
     assert_eq!(out.stdout, "");
     assert!(!marker.exists(), "the command must not run");
-    assert_eq!(calls(&role), 0);
+    assert_eq!(assume_calls(&role), 0);
 
     // No command at all is a usage error from clap.
     let out = exec(&home, &["r"]);
@@ -316,8 +296,8 @@ fn failures_before_the_command_do_not_run_it() {
 fn a_silent_sts_endpoint_is_announced_and_the_command_not_run() {
     let (home, _, role) = home_with_role("silent");
     // Accepts connections (kernel backlog) and never answers.
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", silent.local_addr().unwrap());
+    let (_silent, port) = common::servers::black_hole();
+    let url = format!("http://127.0.0.1:{port}");
     let marker = home.path().join("ran");
     let started = Instant::now();
     let out = run(home
@@ -347,6 +327,6 @@ fn stdout_is_the_commands_alone_even_on_a_cold_start() {
     out.assert_success();
     assert_eq!(out.stdout, "only-this");
     assert_eq!(out.stderr, "");
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
     assert!(started.elapsed() < Duration::from_secs(20));
 }

@@ -5,15 +5,15 @@
 //! lock that blocks the next process.
 
 mod common;
-mod hardening_support;
 
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TestHome, run, unique, venv_bin};
-use hardening_support::{Behaviour, FakeSts, Rng, arn, key_of, report, scaled};
+use common::fake_sts::{Behaviour, FakeSts};
+use common::stress::{Rng, report, scaled};
+use common::{TestHome, arn, key_of, run, unique, venv_bin};
 
 const BASE: &str = "[profile base]\naws_access_key_id = AKIDCRASH\naws_secret_access_key = hardening-crash-source-secret\n";
 

@@ -4,7 +4,6 @@
 //! a read-only or missing HOME still yields credentials with a warning.
 
 mod common;
-mod hardening_support;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::Path;
@@ -13,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use awsrole::files::{Locations, load};
 use awsrole::profile_file::{FileKind, parse_bytes};
-use common::{Output, TestHome, moto, run, unique};
-use hardening_support::{arn, key_of, report, scaled};
+use common::stress::{report, scaled};
+use common::{Output, TestHome, arn, key_of, moto, run, unique};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -113,10 +112,6 @@ fn cache_reader_and_config_loader_never_panic_on_fuzzed_bytes() {
 
 // ---------------------------------------------------------------- big files
 
-fn env_bash(home: &TestHome, args: &[&str]) -> Output {
-    run(home.cmd().arg("env").args(args).args(["--shell", "bash"]))
-}
-
 #[track_caller]
 fn assert_config_error(out: &Output, needle: &str, took: Duration, bound: Duration) {
     assert_eq!(out.code, 3, "{out:#?}");
@@ -139,7 +134,7 @@ fn huge_endless_or_binary_config_files_fail_clearly_and_quickly() {
     f.set_len(1 << 30).unwrap();
     drop(f);
     let t = Instant::now();
-    let out = env_bash(&home, &["x"]);
+    let out = home.env_bash(&["x"]);
     let took = t.elapsed();
     assert_config_error(&out, "larger than 16 MiB", took, bound);
     assert!(
@@ -153,7 +148,7 @@ fn huge_endless_or_binary_config_files_fail_clearly_and_quickly() {
 
     // An endless device in place of the config file.
     let t = Instant::now();
-    let out = env_bash(&home, &["x"]).clone();
+    let out = home.env_bash(&["x"]).clone();
     let _ = out;
     let out = run(home
         .cmd()
@@ -177,7 +172,7 @@ fn huge_endless_or_binary_config_files_fail_clearly_and_quickly() {
     }
     std::fs::write(home.config_path(), &junk).unwrap();
     let t = Instant::now();
-    let out = env_bash(&home, &["x"]);
+    let out = home.env_bash(&["x"]);
     let took = t.elapsed();
     assert_config_error(&out, &home.config_path().display().to_string(), took, bound);
     lines.push(format!(
@@ -196,7 +191,7 @@ fn huge_endless_or_binary_config_files_fail_clearly_and_quickly() {
     text.push_str("tail = a\0b\n");
     std::fs::write(home.config_path(), &text).unwrap();
     let t = Instant::now();
-    let out = env_bash(&home, &["x"]);
+    let out = home.env_bash(&["x"]);
     let took = t.elapsed();
     assert_config_error(&out, "binary", took, bound * 3);
     lines.push(format!(
@@ -236,7 +231,7 @@ fn assert_replaced_by_own_file(home: &TestHome, out: &Output, entry: &Path, role
     assert!(meta.file_type().is_file(), "replaced by a regular file");
     assert_eq!(meta.mode() & 0o777, 0o600);
     // And the new file is trusted: the next run is a hit.
-    let again = env_bash(home, &["r"]);
+    let again = home.env_bash(&["r"]);
     again.assert_success();
     assert_eq!(again.stderr, "");
     assert_eq!(again.stdout, out.stdout);
@@ -249,7 +244,7 @@ fn symlinked_cache_entry_is_not_followed() {
     let decoy = home.path().join("decoy.json");
     std::fs::write(&decoy, planted_entry("ASIAPLANTED")).unwrap();
     symlink(&decoy, &entry).unwrap();
-    let out = env_bash(&home, &["r"]);
+    let out = home.env_bash(&["r"]);
     assert!(out.stderr.contains("symbolic link"), "{out:#?}");
     assert!(out.stderr.contains(&entry.display().to_string()));
     assert_replaced_by_own_file(&home, &out, &entry, &role);
@@ -268,7 +263,7 @@ fn cache_entry_of_another_user_or_writable_by_others_is_not_trusted() {
     std::fs::write(&entry, planted_entry("ASIAPLANTED")).unwrap();
     std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o600)).unwrap();
     if std::os::unix::fs::chown(&entry, Some(65534), Some(65534)).is_ok() {
-        let out = env_bash(&home, &["r"]);
+        let out = home.env_bash(&["r"]);
         assert!(out.stderr.contains("belongs to user id 65534"), "{out:#?}");
         assert_replaced_by_own_file(&home, &out, &entry, &role);
     }
@@ -276,7 +271,7 @@ fn cache_entry_of_another_user_or_writable_by_others_is_not_trusted() {
     let (home, role, entry) = role_home("worldwritable");
     std::fs::write(&entry, planted_entry("ASIAPLANTED")).unwrap();
     std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o666)).unwrap();
-    let out = env_bash(&home, &["r"]);
+    let out = home.env_bash(&["r"]);
     assert!(out.stderr.contains("others may write to it"), "{out:#?}");
     assert_replaced_by_own_file(&home, &out, &entry, &role);
 }
@@ -322,7 +317,7 @@ fn symlinked_lock_or_temp_file_never_touches_the_target() {
     let victim = home.path().join("victim");
     std::fs::write(&victim, victim_text).unwrap();
     symlink(&victim, home.cache_dir().join(format!("{key}.lock"))).unwrap();
-    let out = env_bash(&home, &["r"]);
+    let out = home.env_bash(&["r"]);
     out.assert_success();
     assert!(out.stdout.contains("AWS_SECRET_ACCESS_KEY"));
     assert!(
@@ -339,7 +334,7 @@ fn symlinked_lock_or_temp_file_never_touches_the_target() {
     std::fs::write(&victim, victim_text).unwrap();
     let tmp = home.cache_dir().join(format!("{key}.json.awsrole-tmp"));
     symlink(&victim, &tmp).unwrap();
-    let out = env_bash(&home, &["r"]);
+    let out = home.env_bash(&["r"]);
     out.assert_success();
     assert_eq!(out.stderr, "");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), victim_text);
@@ -418,7 +413,7 @@ fn cache_entry_with_non_ascii_expiration_is_a_miss_not_a_crash() {
         r#"{"Credentials": {"AccessKeyId": "ASIAPLANTED", "SecretAccessKey": "planted-secret-value", "SessionToken": "planted-token-value", "Expiration": "2099-01-01T00:00:00\u00e9xxxx"}}"#,
     )
     .unwrap();
-    let out = env_bash(&home, &["r"]);
+    let out = home.env_bash(&["r"]);
     assert_eq!(out.stderr, "", "{out:#?}");
     assert_replaced_by_own_file(&home, &out, &entry, &role);
 }

@@ -4,13 +4,12 @@
 //! file, no held lock).
 
 mod common;
-mod hardening_support;
 
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use common::{Output, TestHome, run, unique};
-use hardening_support::{Behaviour, FakeSts, arn, key_of, report};
+use common::fake_sts::{Behaviour, FakeSts};
+use common::stress::report;
+use common::{Output, TestHome, arn, key_of, run, unique};
 
 const SOURCE_SECRET: &str = "hardening-net-source-secret";
 const OLD_SECRET: &str = "hardening-net-old-cached-secret";
@@ -48,11 +47,7 @@ fn with_server(
 }
 
 fn refused_endpoint() -> String {
-    // Bind, learn the port, close: nothing listens there now.
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", l.local_addr().unwrap());
-    drop(l);
-    url
+    format!("http://127.0.0.1:{}", common::servers::closed_port())
 }
 
 fn check(case: &Case, old_body: &str, out: &Output, took: Duration, home: &TestHome, role: &str) {

@@ -8,13 +8,12 @@
 //! - directed checks on every failure path that holds secrets in hand.
 
 mod common;
-mod hardening_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{TestHome, run, unique};
-use hardening_support::{arn, key_of, report};
+use common::stress::report;
+use common::{TestHome, arn, key_of, run, unique};
 
 fn scan(dir: &Path) -> (i32, String) {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/secret_scan.py");

@@ -8,13 +8,12 @@
 //! with an empty stdout.
 
 mod common;
-mod hardening_support;
 
 use std::collections::HashMap;
 use std::process::{Command, Stdio};
 
-use common::{TestHome, run, unique};
-use hardening_support::{arn, key_of, report, scaled};
+use common::stress::{report, scaled};
+use common::{TestHome, arn, key_of, run, unique};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 

@@ -15,16 +15,12 @@ use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use awsrole::cache::parse_entry;
-use common::{TestHome, Tmux, awsrole_bin, moto, run, sh_quote, unique};
+use common::{TestHome, Tmux, arn, assume_calls, awsrole_bin, moto, run, sh_quote, unique};
 
 const WAIT: Duration = Duration::from_secs(40);
 const ACCOUNT: &str = "123456789012";
 const BASE: &str =
     "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n";
-
-fn arn(role: &str) -> String {
-    format!("arn:aws:iam::{ACCOUNT}:role/{role}")
-}
 
 fn now() -> u64 {
     SystemTime::now()
@@ -64,10 +60,6 @@ fn caller_arn(access_key: &str) -> String {
     let start = raw.find("<Arn>").unwrap_or_else(|| panic!("no Arn: {raw}")) + 5;
     let end = raw[start..].find("</Arn>").unwrap() + start;
     raw[start..end].to_string()
-}
-
-fn assume_calls(role_arn: &str) -> usize {
-    moto().count("AssumeRole", "RoleArn", role_arn)
 }
 
 // ---------------------------------------------------------------------------
@@ -1160,7 +1152,7 @@ fn every_hook_has_the_same_messages_and_constants() {
     }
 }
 
-/// Runs tests/support/ps_hook_check.py on `script`: Ok(facts) or Err(stderr).
+/// Runs tests/common/checkers/ps_hook_check.py on `script`: Ok(facts) or Err(stderr).
 fn ps_hook_check(script: &str) -> Result<serde_json::Value, String> {
     common::python_checker("ps_hook_check.py", script)
 }

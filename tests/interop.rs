@@ -6,42 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use awsrole::cache::{assume_role_key, parse_entry};
-use awsrole::chain::RoleHop;
-use common::{TestHome, moto, run, unique};
+use common::{TestHome, arn, assume_calls, hop, identity_arn, moto, run, unique};
 
 const BASE: &str = "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\nregion = us-east-1\n";
 const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::123456789012:role/{name}")
-}
-
-fn hop(role: &str, mfa: bool) -> RoleHop {
-    RoleHop {
-        role_arn: role.into(),
-        mfa_serial: mfa.then(|| SERIAL.to_string()),
-        ..Default::default()
-    }
-}
-
-fn cached(home: &TestHome, hop: &RoleHop) -> awsrole::creds::Credentials {
-    let file = home
-        .cache_dir()
-        .join(format!("{}.json", assume_role_key(hop)));
-    parse_entry(&std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())))
-        .unwrap()
-}
-
-fn caller_arn(out: &common::Output) -> String {
-    out.assert_success();
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    v["Arn"].as_str().unwrap().to_string()
-}
-
-fn calls(role: &str) -> usize {
-    moto().count("AssumeRole", "RoleArn", role)
-}
 
 #[test]
 fn aws_cli_v1_reuses_what_awsrole_cached() {
@@ -51,17 +19,10 @@ fn aws_cli_v1_reuses_what_awsrole_cached() {
         "{BASE}[profile r]\nrole_arn = {role}\nsource_profile = base\nregion = us-east-1\n"
     ));
     run(home.cmd().args(["env", "r", "--shell", "bash"])).assert_success();
-    assert_eq!(calls(&role), 1);
-    let out = run(home.aws_v1().args([
-        "sts",
-        "get-caller-identity",
-        "--profile",
-        "r",
-        "--output",
-        "json",
-    ]));
-    assert!(caller_arn(&out).contains(":assumed-role/"), "{out:?}");
-    assert_eq!(calls(&role), 1, "the AWS CLI made no AssumeRole");
+    assert_eq!(assume_calls(&role), 1);
+    let out = run(&mut home.aws_v1_identity("r"));
+    assert!(identity_arn(&out).contains(":assumed-role/"), "{out:?}");
+    assert_eq!(assume_calls(&role), 1, "the AWS CLI made no AssumeRole");
 }
 
 #[test]
@@ -75,11 +36,11 @@ fn awsrole_reuses_what_aws_cli_v1_cached() {
         .aws_v1()
         .args(["sts", "get-caller-identity", "--profile", "r"]))
     .assert_success();
-    assert_eq!(calls(&role), 1);
-    let written = cached(&home, &hop(&role, false));
+    assert_eq!(assume_calls(&role), 1);
+    let written = home.cached(&hop(&role, None));
     let out = run(home.cmd().args(["env", "r", "--shell", "bash"]));
     out.assert_success();
-    assert_eq!(calls(&role), 1, "awsrole made no AssumeRole");
+    assert_eq!(assume_calls(&role), 1, "awsrole made no AssumeRole");
     assert!(out.stdout.contains(&format!(
         "export AWS_ACCESS_KEY_ID='{}'\n",
         written.access_key_id
@@ -106,7 +67,7 @@ fn exported_credentials_are_the_ones_moto_issued() {
         .args(["--norc", "-c", &script])
         .env_clear()
         .envs(home.clean_env()));
-    let got = caller_arn(&out);
+    let got = identity_arn(&out);
     assert!(
         got.starts_with(&format!("arn:aws:sts::123456789012:assumed-role/{name}/")),
         "{got}"
@@ -121,7 +82,7 @@ fn aws_cli_v2_export_credentials_reads_awsrole_cache() {
         "{BASE}[profile r]\nrole_arn = {role}\nsource_profile = base\nregion = us-east-1\n"
     ));
     run(home.cmd().args(["env", "r", "--shell", "bash"])).assert_success();
-    let mine = cached(&home, &hop(&role, false));
+    let mine = home.cached(&hop(&role, None));
     let out = run(home.aws_v2().args([
         "configure",
         "export-credentials",
@@ -138,7 +99,7 @@ fn aws_cli_v2_export_credentials_reads_awsrole_cache() {
         )),
         "{out:?}"
     );
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
 }
 
 fn mfa_config(role: &str) -> String {
@@ -175,16 +136,9 @@ fn mfa_on_a_real_terminal_then_the_aws_cli_needs_no_code() {
     assert_eq!(reqs[0].param("TokenCode"), Some("909192"));
 
     // No terminal for the AWS CLI here: it can only succeed from the cache.
-    let out = run(home.aws_v1().args([
-        "sts",
-        "get-caller-identity",
-        "--profile",
-        "m",
-        "--output",
-        "json",
-    ]));
-    assert!(caller_arn(&out).contains(":assumed-role/"));
-    assert_eq!(calls(&role), 1);
+    let out = run(&mut home.aws_v1_identity("m"));
+    assert!(identity_arn(&out).contains(":assumed-role/"));
+    assert_eq!(assume_calls(&role), 1);
 }
 
 #[test]
@@ -210,7 +164,7 @@ fn mfa_answered_to_the_aws_cli_serves_awsrole() {
     let reqs = moto().requests_where("AssumeRole", "RoleArn", &role);
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].param("TokenCode"), Some("654321"));
-    let written = cached(&home, &hop(&role, true));
+    let written = home.cached(&hop(&role, Some(SERIAL)));
 
     // Without a terminal: awsrole can only succeed from the AWS CLI's cache.
     let mut cmd = std::process::Command::new("setsid");
@@ -222,5 +176,5 @@ fn mfa_answered_to_the_aws_cli_serves_awsrole() {
     let out = run(&mut cmd);
     out.assert_success();
     assert!(out.stdout.contains(&written.access_key_id));
-    assert_eq!(calls(&role), 1);
+    assert_eq!(assume_calls(&role), 1);
 }

@@ -3,39 +3,16 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use awsrole::cache::{assume_role_key, parse_entry};
-use awsrole::chain::RoleHop;
-use common::{Output, TestHome, moto, run, sh_quote, unique};
+use awsrole::cache::assume_role_key;
+use common::{Output, TestHome, arn, assume_calls, hop, moto, run, sh_quote, unique};
 
 const BASE: &str =
     "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n";
 const SERIAL: &str = "arn:aws:iam::123456789012:mfa/list";
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::123456789012:role/{name}")
-}
-
-fn calls(role: &str) -> usize {
-    moto().count("AssumeRole", "RoleArn", role)
-}
-
-fn hop(role: &str, mfa: Option<&str>) -> RoleHop {
-    RoleHop {
-        role_arn: role.into(),
-        mfa_serial: mfa.map(str::to_string),
-        ..Default::default()
-    }
-}
-
-fn entry_path(home: &TestHome, role: &str, mfa: Option<&str>) -> PathBuf {
-    home.cache_dir()
-        .join(format!("{}.json", assume_role_key(&hop(role, mfa))))
-}
 
 fn lock_path(home: &TestHome, role: &str) -> PathBuf {
     home.cache_dir()
@@ -43,7 +20,7 @@ fn lock_path(home: &TestHome, role: &str) -> PathBuf {
 }
 
 fn env_bash(home: &TestHome, profile: &str) -> Output {
-    let out = run(home.cmd().args(["env", profile, "--shell", "bash"]));
+    let out = home.env_bash(&[profile]);
     out.assert_success();
     out
 }
@@ -88,7 +65,7 @@ fn list_json_describes_every_profile_without_network() {
     // c's entry: written by hand, expired ten minutes ago.
     let expired = humantime::format_rfc3339_seconds(SystemTime::now() - Duration::from_secs(600));
     std::fs::write(
-        entry_path(&home, &c, Some(SERIAL)),
+        home.entry_path(&hop(&c, Some(SERIAL))),
         format!(
             r#"{{"Credentials": {{"AccessKeyId": "ASIAOLD", "SecretAccessKey": "x", "SessionToken": "y", "Expiration": "{expired}"}}}}"#
         ),
@@ -113,7 +90,7 @@ fn list_json_describes_every_profile_without_network() {
     assert_eq!(rv["roles"], serde_json::json!([r]));
     assert_eq!(rv["mfa"], false);
     assert_eq!(rv["region"], "eu-west-1");
-    let cached = parse_entry(&std::fs::read(entry_path(&home, &r, None)).unwrap()).unwrap();
+    let cached = home.cached(&hop(&r, None));
     let left = rv["cached"]["seconds_left"].as_i64().unwrap();
     let want = cached.expiration_unix().unwrap() as i64 - now() as i64;
     assert!((left - want).abs() <= 2, "{left} vs {want}");
@@ -255,7 +232,7 @@ fn status_reads_what_env_exported_in_a_real_shell() {
     assert!(expires.starts_with("expires  20"), "{expires}");
     assert!(expires.ends_with("m left)"), "{expires}");
     let v: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
-    let c = parse_entry(&std::fs::read(entry_path(&home, &r, None)).unwrap()).unwrap();
+    let c = home.cached(&hop(&r, None));
     assert_eq!(v["profile"], "r");
     assert_eq!(
         v["expiration"],
@@ -329,9 +306,7 @@ fn status_verify_asks_moto_whose_credentials_they_are() {
     let human = lines.collect::<Vec<_>>().join("\n");
     assert!(human.contains(&format!("arn      {got}")), "{human}");
     // Signed with the exported role key.
-    let key = parse_entry(&std::fs::read(entry_path(&home, &r, None)).unwrap())
-        .unwrap()
-        .access_key_id;
+    let key = home.cached(&hop(&r, None)).access_key_id;
     let signed = moto()
         .requests()
         .into_iter()
@@ -347,8 +322,7 @@ fn status_verify_asks_moto_whose_credentials_they_are() {
 #[test]
 fn status_verify_says_it_is_waiting_for_a_silent_endpoint() {
     // Accepts connections (kernel backlog) and never answers.
-    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = silent.local_addr().unwrap().port();
+    let (silent, port) = common::servers::black_hole();
     let home = TestHome::new();
     let started = Instant::now();
     let out = run(home
@@ -391,7 +365,7 @@ fn clear_removes_every_hop_and_the_next_env_calls_sts_again() {
     env_bash(&home, "c");
     env_bash(&home, "other");
     for role in [&a, &b, &c, &other] {
-        assert!(entry_path(&home, role, None).is_file());
+        assert!(home.entry_path(&hop(role, None)).is_file());
         assert!(lock_path(&home, role).is_file());
     }
     let out = run(home.cmd().args(["clear", "b"]));
@@ -400,30 +374,39 @@ fn clear_removes_every_hop_and_the_next_env_calls_sts_again() {
     let removed: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(removed.len(), 2, "{}", out.stderr);
     for role in [&a, &b] {
-        assert!(!entry_path(&home, role, None).exists());
+        assert!(!home.entry_path(&hop(role, None)).exists());
         assert!(!lock_path(&home, role).exists());
         assert!(
             out.stderr.contains(&format!(
                 "{}, {}: {role}",
-                entry_path(&home, role, None).display(),
+                home.entry_path(&hop(role, None)).display(),
                 lock_path(&home, role).display()
             )),
             "{}",
             out.stderr
         );
     }
-    assert!(entry_path(&home, &c, None).is_file(), "c's own entry stays");
-    assert!(entry_path(&home, &other, None).is_file());
+    assert!(
+        home.entry_path(&hop(&c, None)).is_file(),
+        "c's own entry stays"
+    );
+    assert!(home.entry_path(&hop(&other, None)).is_file());
 
     // c's entry is still valid: no call. b needs a and b again.
     env_bash(&home, "c");
-    assert_eq!((calls(&a), calls(&b), calls(&c)), (1, 1, 1));
+    assert_eq!(
+        (assume_calls(&a), assume_calls(&b), assume_calls(&c)),
+        (1, 1, 1)
+    );
     env_bash(&home, "b");
-    assert_eq!((calls(&a), calls(&b), calls(&c)), (2, 2, 1));
+    assert_eq!(
+        (assume_calls(&a), assume_calls(&b), assume_calls(&c)),
+        (2, 2, 1)
+    );
 
     let again = run(home.cmd().args(["clear", "other"]));
     again.assert_success();
-    assert!(!entry_path(&home, &other, None).exists());
+    assert!(!home.entry_path(&hop(&other, None)).exists());
     let nothing = run(home.cmd().args(["clear", "other"]));
     nothing.assert_success();
     assert!(
@@ -434,7 +417,7 @@ fn clear_removes_every_hop_and_the_next_env_calls_sts_again() {
         nothing.stderr
     );
     env_bash(&home, "other");
-    assert_eq!(calls(&other), 2);
+    assert_eq!(assume_calls(&other), 2);
 }
 
 #[test]
@@ -449,7 +432,7 @@ fn clear_removes_the_mfa_session_the_aws_cli_reads() {
         humantime::format_rfc3339_seconds(SystemTime::now() + Duration::from_secs(3600));
     std::fs::create_dir_all(home.cache_dir()).unwrap();
     std::fs::write(
-        entry_path(&home, &m, Some(SERIAL)),
+        home.entry_path(&hop(&m, Some(SERIAL))),
         format!(
             r#"{{"Credentials": {{"AccessKeyId": "ASIAMFA", "SecretAccessKey": "x", "SessionToken": "y", "Expiration": "{expiration}"}}}}"#
         ),
@@ -461,7 +444,7 @@ fn clear_removes_the_mfa_session_the_aws_cli_reads() {
     warm.assert_success();
     let out = run(home.cmd().args(["clear", "m"]).env("AWSROLE_PROFILE", "m"));
     out.assert_success();
-    assert!(!entry_path(&home, &m, Some(SERIAL)).exists());
+    assert!(!home.entry_path(&hop(&m, Some(SERIAL))).exists());
     assert!(
         out.stderr.contains("this shell still holds"),
         "{}",
@@ -479,7 +462,7 @@ fn clear_removes_the_mfa_session_the_aws_cli_reads() {
         .env_clear()
         .envs(home.clean_env());
     run(&mut cli).assert_failure();
-    assert_eq!(calls(&m), 0);
+    assert_eq!(assume_calls(&m), 0);
 }
 
 #[test]
@@ -495,15 +478,15 @@ fn clear_all_removes_role_entries_of_every_profile_only() {
     // Entries nobody in this config accounts for: another config's role, an
     // SSO-style entry.
     let foreign = home.cache_dir().join(format!("{}.json", "f".repeat(40)));
-    std::fs::copy(entry_path(&home, &x, None), &foreign).unwrap();
+    std::fs::copy(home.entry_path(&hop(&x, None)), &foreign).unwrap();
     let sso = home.cache_dir().join("0123abcd.json");
     std::fs::write(&sso, "{\"ProviderType\": \"sso\"}").unwrap();
 
     let out = run(home.cmd().args(["clear", "--all"]));
     out.assert_success();
     assert_eq!(out.stdout, "");
-    assert!(!entry_path(&home, &x, None).exists());
-    assert!(!entry_path(&home, &y, None).exists());
+    assert!(!home.entry_path(&hop(&x, None)).exists());
+    assert!(!home.entry_path(&hop(&y, None)).exists());
     assert!(foreign.is_file() && sso.is_file(), "foreign files stay");
     assert!(out.stderr.contains("left 2 other files"), "{}", out.stderr);
     assert_eq!(
@@ -537,10 +520,10 @@ fn clear_leaves_an_entry_being_refreshed_alone() {
         "{}",
         out.stderr
     );
-    assert!(entry_path(&home, &r, None).is_file());
+    assert!(home.entry_path(&hop(&r, None)).is_file());
     // Free again: cleared.
     run(home.cmd().args(["clear", "r"])).assert_success();
-    assert!(!entry_path(&home, &r, None).exists());
+    assert!(!home.entry_path(&hop(&r, None)).exists());
 }
 
 #[test]

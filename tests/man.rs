@@ -192,7 +192,7 @@ fn main_page_renders_and_documents_everything() {
     ] {
         assert!(flat.contains(path), "{path} missing from FILES");
     }
-    for var in awsrole::exports::VARIABLES {
+    for var in common::VARIABLES {
         assert!(flat.contains(var), "{var} (set by env) missing");
     }
     assert!(

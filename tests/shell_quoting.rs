@@ -342,7 +342,7 @@ fn nul_is_an_error_naming_the_variable_not_the_value() {
 
 // ---------------------------------------------------------------- PowerShell
 
-/// Runs tests/support/ps_check.py; Ok(json) or Err(stderr).
+/// Runs tests/common/checkers/ps_check.py; Ok(json) or Err(stderr).
 fn ps_check(statements: &str) -> Result<serde_json::Value, String> {
     common::python_checker("ps_check.py", statements)
 }

@@ -2,25 +2,17 @@
 //! loopback endpoints that speak the real protocols, chained to roles in moto.
 
 mod common;
-#[path = "sources/loopback.rs"]
-mod loopback;
 
 use std::time::{Duration, Instant};
 
-use common::{TestHome, moto, run, unique};
-use loopback::{Response, Server};
-
-const ACCOUNT: &str = "123456789012";
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::{ACCOUNT}:role/{name}")
-}
+use common::servers::{self, Response, Server};
+use common::{TestHome, arn, moto, run, unique};
 
 fn creds_json(key: &str) -> String {
     format!(
         r#"{{"Code": "Success", "LastUpdated": "{}", "Type": "AWS-HMAC", "AccessKeyId": "{key}", "SecretAccessKey": "secret-{key}", "Token": "token-{key}", "Expiration": "{}"}}"#,
-        loopback::ago(60),
-        loopback::in_secs(6 * 3600)
+        servers::ago(60),
+        servers::in_secs(6 * 3600)
     )
 }
 
@@ -110,10 +102,10 @@ fn no_metadata_service_fails_in_about_a_second() {
     ));
     // A port that accepts connections and never answers (the slow case) and a
     // closed one.
-    let (_hole, port) = loopback::black_hole();
+    let (_hole, port) = servers::black_hole();
     for endpoint in [
         format!("http://127.0.0.1:{port}"),
-        format!("http://127.0.0.1:{}", loopback::closed_port()),
+        format!("http://127.0.0.1:{}", servers::closed_port()),
     ] {
         let began = Instant::now();
         let out = run(home

@@ -8,11 +8,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{TestHome, moto, run, unique};
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::123456789012:role/{name}")
-}
+use common::{TestHome, arn, moto, run, unique};
 
 fn serial() -> String {
     format!("arn:aws:iam::123456789012:mfa/{}", unique("dev"))

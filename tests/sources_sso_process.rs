@@ -3,16 +3,10 @@
 //! credential_source = Environment off awsrole's own exports.
 
 mod common;
-#[path = "sources/loopback.rs"]
-mod loopback;
 
-use common::{TestHome, moto, run, unique};
-use loopback::{Response, Server};
+use common::servers::{self, Response, Server};
+use common::{TestHome, arn, moto, run, unique};
 use sha1::{Digest, Sha1};
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::123456789012:role/{name}")
-}
 
 fn sha1_hex(s: &str) -> String {
     Sha1::digest(s.as_bytes())
@@ -38,7 +32,7 @@ fn portal(key: &'static str) -> Server {
             200,
             format!(
                 r#"{{"roleCredentials": {{"accessKeyId": "{key}", "secretAccessKey": "sso-secret", "sessionToken": "sso-session", "expiration": {}}}}}"#,
-                loopback::millis_in(3600)
+                servers::millis_in(3600)
             ),
         )
         .header("content-type", "application/json")
@@ -68,7 +62,7 @@ fn sso_session_profile_then_a_role() {
     home.write_config(&format!(
         "{SESSION_CONFIG}[profile admin]\nrole_arn = {admin}\nsource_profile = dev\n"
     ));
-    write_sso_token(&home, "corp", &loopback::in_secs(3600));
+    write_sso_token(&home, "corp", &servers::in_secs(3600));
     let out = run(home
         .cmd()
         .args(["env", "admin", "--shell", "bash"])
@@ -106,7 +100,7 @@ fn legacy_sso_start_url_profile() {
     write_sso_token(
         &home,
         "https://corp.awsapps.com/start",
-        &loopback::in_secs(3600),
+        &servers::in_secs(3600),
     );
     let out = run(home
         .cmd()
@@ -123,7 +117,7 @@ fn an_expired_or_missing_sso_token_names_the_login_command() {
     home.write_config(&format!(
         "{SESSION_CONFIG}[profile old]\nsso_start_url = https://old.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 1\nsso_role_name = R\n"
     ));
-    write_sso_token(&home, "corp", &loopback::ago(60));
+    write_sso_token(&home, "corp", &servers::ago(60));
     let out = run(home
         .cmd()
         .args(["env", "dev", "--shell", "bash"])
@@ -159,7 +153,7 @@ fn a_token_the_portal_refuses_is_an_answered_error_with_the_login_command() {
         dir.join(format!("{}.json", sha1_hex("corp"))),
         format!(
             r#"{{"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1", "accessToken": "revoked-token", "expiresAt": "{}"}}"#,
-            loopback::in_secs(3600)
+            servers::in_secs(3600)
         ),
     )
     .unwrap();
@@ -186,7 +180,7 @@ fn credential_process_source_then_a_role() {
         &script,
         format!(
             "#!/bin/sh\nprintf '%s' '{{\"Version\": 1, \"AccessKeyId\": \"ASIAPROCESSKEY000001\", \"SecretAccessKey\": \"s\", \"SessionToken\": \"t\", \"Expiration\": \"{}\"}}'\n",
-            loopback::in_secs(3600)
+            servers::in_secs(3600)
         ),
     )
     .unwrap();

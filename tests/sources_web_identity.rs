@@ -4,11 +4,7 @@
 
 mod common;
 
-use common::{TestHome, moto, run, unique};
-
-fn arn(name: &str) -> String {
-    format!("arn:aws:iam::123456789012:role/{name}")
-}
+use common::{TestHome, arn, moto, run, unique};
 
 fn web_calls(role: &str) -> Vec<common::RecordedRequest> {
     moto().requests_where("AssumeRoleWithWebIdentity", "RoleArn", role)
@@ -21,16 +17,9 @@ fn write_token(home: &TestHome, text: &str) -> String {
 }
 
 fn cli_identity(home: &TestHome, profile: &str) -> common::Output {
-    let out = run(home.aws_v1().args([
-        "sts",
-        "get-caller-identity",
-        "--profile",
-        profile,
-        "--output",
-        "json",
-        "--region",
-        "us-east-1",
-    ]));
+    let out = run(home
+        .aws_v1_identity(profile)
+        .args(["--region", "us-east-1"]));
     out.assert_success();
     out
 }
