@@ -56,6 +56,17 @@ impl Refresh for AssumeRole<'_> {
             kind: Kind::Credentials,
             min_ttl: cx.opts.min_ttl,
             force: cx.opts.refresh && self.last,
+            lifetime: sts::Lifetime::assume_role(
+                self.hop.duration_seconds,
+                &{
+                    match self.hop.duration_seconds {
+                        Some(_) => cx.prefix(&self.hop.profile, "duration_seconds"),
+                        None => String::new(),
+                    }
+                }
+                .trim_end_matches(": "),
+            ),
+            handed_out: self.last,
         })
     }
 
