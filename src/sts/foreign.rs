@@ -5,7 +5,9 @@
 //! the length is kept, and, for `--verbose`, an HTML `<title>` that passes
 //! [`safe_title`]: such a page may echo what we sent (the signed request
 //! carries the access key id and session token, a web identity token, an
-//! MFA code), so anything shaped like those is never shown.
+//! MFA code), so anything shaped like those is never shown. The `Server`
+//! header, free text too, goes through the same filter; the content type
+//! and a redirect's host are protocol fields the responder needs intact.
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
@@ -34,7 +36,8 @@ impl Foreign {
                 .map(|t| t.split(';').next().unwrap_or("").trim().to_string())
                 .filter(|t| !t.is_empty()),
             redirect_host: headers.get("location").and_then(host_of),
-            server: header("server"),
+            // Free text the responder chose: filtered like the title.
+            server: header("server").map(|v| safe_title(&v).unwrap_or_else(|| "(withheld)".into())),
             request_id: headers.get("x-amzn-requestid").is_some()
                 || headers.get("x-amz-request-id").is_some(),
             length: body.len(),
@@ -245,6 +248,8 @@ mod tests {
         );
         assert_eq!(answer(599, &[], "x").status_line(), "HTTP 599");
         assert!(answer(200, &[("x-amzn-RequestId", "r")], "").request_id);
+        let echoing = answer(200, &[("server", "echo AKIAIOSFODNN7EXAMPLE")], "");
+        assert_eq!(echoing.server.as_deref(), Some("(withheld)"));
     }
 
     #[test]
