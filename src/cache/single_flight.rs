@@ -2,12 +2,19 @@
 //! then lock, re-read (did someone refresh it while we waited?), fetch and
 //! write. When the lock or the folder cannot be used, say so and go on
 //! uncached. Role hops, web identity and MFA sessions all go through here.
+//!
+//! A `min_ttl` longer than the session STS grants cannot be met by any
+//! refresh. Then an entry is used while it has nearly a whole session left
+//! (see [`needed`]), so that runs close together share one STS call, and
+//! the credentials handed out come with a warning.
 
 use std::time::{Duration, SystemTime};
 
 use super::{Cache, LOCK_TIMEOUT, RoleCredentials, expiry_note, is_fresh};
 use crate::creds::Credentials;
 use crate::error::{Error, Status};
+use crate::sts::Lifetime;
+use crate::style::short_duration;
 
 /// One cache entry to read or refresh.
 pub struct Entry<'a> {
@@ -22,6 +29,98 @@ pub struct Entry<'a> {
     /// `--refresh`: skip a valid entry, unless another process rewrote it
     /// while we waited for the lock.
     pub force: bool,
+    /// How long the credentials STS grants for this entry live.
+    pub lifetime: Lifetime,
+    /// The credentials are the ones handed out (not a source of a later
+    /// hop): an unmet `min_ttl` is a warning, not only a `--verbose` note.
+    pub handed_out: bool,
+}
+
+/// How much of a session an entry may have used up and still be taken
+/// when `min_ttl` cannot be met: a tenth, at most 5 minutes.
+fn slack(session: Duration) -> Duration {
+    (session / 10).min(Duration::from_secs(300))
+}
+
+/// The time an entry must have left to be used: `min_ttl`, or, when that
+/// is longer than a whole session (no refresh could meet it), the session
+/// less [`slack`]: a refresh would add at most the slack.
+pub fn needed(entry: &Entry) -> Duration {
+    match entry.lifetime.length {
+        Some(session) if entry.min_ttl > session => session - slack(session),
+        _ => entry.min_ttl,
+    }
+}
+
+/// Where credentials that may not meet `min_ttl` came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Got {
+    Cached,
+    Fresh,
+}
+
+/// A fresh answer this much shorter than `min_ttl` is short by more than
+/// clock skew and the call's own time.
+const TOLERANCE: Duration = Duration::from_secs(60);
+
+/// Say so when `c` does not meet `min_ttl`: a warning for credentials
+/// handed out, a `--verbose` note for a hop's source. Silent when a whole
+/// session meets it, or misses it only by seconds (a 15-minute session with
+/// the default `--min-ttl 15m`).
+fn note_unmet(entry: &Entry, c: &Credentials, got: Got) {
+    let min_ttl = entry.min_ttl;
+    let left = c
+        .expiration
+        .and_then(|e| e.duration_since(SystemTime::now()).ok())
+        .unwrap_or_default();
+    let capped = entry.lifetime.length.is_some_and(|s| min_ttl > s);
+    let unmet = match got {
+        Got::Cached => capped && left <= min_ttl,
+        Got::Fresh => (capped && left <= min_ttl) || left + TOLERANCE < min_ttl,
+    };
+    if !unmet {
+        return;
+    }
+    let l = &entry.lifetime;
+    let what = match (got, l.length) {
+        (Got::Fresh, _) | (_, None) => format!(
+            "STS granted {} ({})",
+            short_duration(left.as_secs() + 1),
+            l.origin
+        ),
+        (Got::Cached, Some(s)) => format!(
+            "its sessions last {} ({})",
+            short_duration(s.as_secs()),
+            l.origin
+        ),
+    };
+    let using = match got {
+        Got::Fresh => "using them".to_string(),
+        Got::Cached => format!(
+            "using cached credentials with {} left",
+            short_duration(left.as_secs())
+        ),
+    };
+    let reuse = if capped {
+        format!(
+            ", and later runs reuse them (no STS call) while they have more than {} left",
+            short_duration(needed(entry).as_secs())
+        )
+    } else {
+        String::new()
+    };
+    let text = format!(
+        "--min-ttl {} cannot be met for {} (profile `{}`): {what}; {using}{reuse}; to get more, {}",
+        humantime::format_duration(Duration::from_secs(min_ttl.as_secs())),
+        entry.label,
+        entry.profile,
+        l.fix
+    );
+    if entry.handed_out {
+        eprintln!("awsrole: warning: {text}");
+    } else {
+        crate::verbose!("{text}");
+    }
 }
 
 /// What an entry holds, for the wording of warnings.
@@ -74,25 +173,34 @@ pub fn single_flight<S>(
     fetch: impl FnOnce(S) -> Result<RoleCredentials, Error>,
 ) -> Result<Credentials, Error> {
     let Some(cache) = cache else {
-        return fetch(prepare()?).map(|r| r.credentials);
+        let answer = fetch(prepare()?)?;
+        note_unmet(entry, &answer.credentials, Got::Fresh);
+        return Ok(answer.credentials);
     };
     let key = entry.key.as_str();
     let label = &entry.label;
     let path = cache.entry_path(key);
-    let fresh = |c: &Credentials| is_fresh(c, SystemTime::now(), entry.min_ttl);
+    let needed = needed(entry);
+    let fresh = |c: &Credentials| is_fresh(c, SystemTime::now(), needed);
     if !entry.force
         && let Some(c) = cache.read(key).filter(fresh)
     {
         crate::verbose!("{label}: cache hit {}", expiry_note(&c, &path));
+        note_unmet(entry, &c, Got::Cached);
         return Ok(c);
     }
     crate::verbose!(
         "{label}: cache miss in {} ({})",
         path.display(),
         if entry.force {
-            "--refresh"
+            "--refresh".to_string()
+        } else if needed < entry.min_ttl {
+            format!(
+                "missing, unusable or with less than {} left, --min-ttl being longer than a session",
+                short_duration(needed.as_secs())
+            )
         } else {
-            "missing, unusable or expiring within --min-ttl"
+            "missing, unusable or expiring within --min-ttl".to_string()
         }
     );
     let seen = cache.modified(key);
@@ -116,10 +224,12 @@ pub fn single_flight<S>(
             "{label}: refreshed by another process meanwhile {}",
             expiry_note(&c, &path)
         );
+        note_unmet(entry, &c, Got::Cached);
         return Ok(c);
     }
 
     let answer = fetch(input)?;
+    note_unmet(entry, &answer.credentials, Got::Fresh);
     if lock.is_some() {
         match cache.write(key, &answer.to_cache_json()) {
             Err(e) => eprintln!("{}", entry.kind.write_failed(&path, &e)),
@@ -158,6 +268,8 @@ mod tests {
             kind: Kind::Credentials,
             min_ttl: Duration::from_secs(60),
             force,
+            lifetime: Lifetime::assume_role(None, ""),
+            handed_out: true,
         }
     }
 
@@ -184,6 +296,54 @@ mod tests {
         single_flight(Some(&cache), &entry(true), || Ok(()), near).unwrap();
         single_flight(Some(&cache), &entry(false), || Ok(()), fetch).unwrap();
         assert_eq!(calls.get(), 4);
+    }
+
+    #[test]
+    fn a_min_ttl_longer_than_the_session_needs_nearly_a_whole_session() {
+        let mut e = entry(false);
+        let hour = Duration::from_secs(3600);
+        for (min, want) in [
+            (60, 60),
+            (3599, 3599),
+            (3600, 3600),
+            (3601, 3300),
+            (7200, 3300),
+        ] {
+            e.min_ttl = Duration::from_secs(min);
+            assert_eq!(needed(&e), Duration::from_secs(want), "--min-ttl {min}s");
+        }
+        e.lifetime = Lifetime::assume_role(Some(900), "");
+        e.min_ttl = hour;
+        assert_eq!(needed(&e), Duration::from_secs(810));
+        // A length STS would refuse is no known session: min_ttl as given.
+        e.lifetime = Lifetime::assume_role(Some(12), "");
+        assert_eq!(needed(&e), hour);
+    }
+
+    #[test]
+    fn an_unmeetable_min_ttl_reuses_a_fresh_answer_and_renews_an_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path().to_path_buf());
+        let count = Cell::new(0);
+        let calls = &count;
+        let fetch = |secs| {
+            move |()| {
+                calls.set(calls.get() + 1);
+                Ok(answer(secs))
+            }
+        };
+        let mut e = entry(false);
+        e.min_ttl = Duration::from_secs(7200);
+        e.handed_out = false;
+        let first = single_flight(Some(&cache), &e, || Ok(()), fetch(3600)).unwrap();
+        let again = single_flight(Some(&cache), &e, || Ok(()), fetch(3600)).unwrap();
+        assert_eq!(calls.get(), 1);
+        assert_eq!(first.access_key_id, again.access_key_id);
+        // An entry with 50 of its 60 minutes left is renewed.
+        let f = entry(true);
+        single_flight(Some(&cache), &f, || Ok(()), fetch(3000)).unwrap();
+        single_flight(Some(&cache), &e, || Ok(()), fetch(3600)).unwrap();
+        assert_eq!(calls.get(), 3);
     }
 
     #[test]

@@ -49,6 +49,11 @@ impl Refresh for AssumeRole<'_> {
     type Ready = Signer;
 
     fn entry(&self, cx: &Context) -> Result<Entry<'_>, Error> {
+        // "FILE:LINE" of duration_seconds, for the --min-ttl warning.
+        let at = match self.hop.duration_seconds {
+            Some(_) => cx.prefix(&self.hop.profile, "duration_seconds"),
+            None => String::new(),
+        };
         Ok(Entry {
             key: cache::assume_role_key(self.hop),
             profile: &self.hop.profile,
@@ -56,6 +61,11 @@ impl Refresh for AssumeRole<'_> {
             kind: Kind::Credentials,
             min_ttl: cx.opts.min_ttl,
             force: cx.opts.refresh && self.last,
+            lifetime: sts::Lifetime::assume_role(
+                self.hop.duration_seconds,
+                at.trim_end_matches(": "),
+            ),
+            handed_out: self.last,
         })
     }
 

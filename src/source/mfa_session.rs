@@ -31,6 +31,8 @@ impl Refresh for MfaSession<'_> {
             kind: Kind::MfaSession,
             min_ttl: cx.opts.min_ttl,
             force: false,
+            lifetime: crate::sts::Lifetime::mfa_session(self.lifetime),
+            handed_out: false,
         })
     }
 

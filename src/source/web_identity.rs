@@ -72,6 +72,8 @@ impl Refresh for WebIdentity<'_> {
             kind: Kind::Credentials,
             min_ttl: cx.opts.min_ttl,
             force: cx.opts.refresh && self.last,
+            lifetime: sts::Lifetime::web_identity(),
+            handed_out: self.last,
         })
     }
 

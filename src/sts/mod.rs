@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
@@ -16,7 +17,11 @@ use crate::chain::RoleHop;
 use crate::creds::Credentials;
 use crate::error::{Error, Status};
 
+mod foreign;
+mod lifetime;
 mod wording;
+
+pub use lifetime::{DEFAULT_SESSION, Lifetime};
 
 use wording::{Call, call_error, role_credentials};
 
@@ -203,14 +208,13 @@ impl Sts {
     }
 
     /// Await one STS call, with the notice, and word its failure.
-    fn call<T, E, R>(
+    fn call<T, E>(
         &self,
         call: &Call,
-        fut: impl std::future::Future<Output = Result<T, SdkError<E, R>>>,
+        fut: impl std::future::Future<Output = Result<T, SdkError<E, HttpResponse>>>,
     ) -> Result<T, StsError>
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
         let wait = Wait {
             peer: self.target.endpoint_name(),

@@ -6,7 +6,9 @@ use std::time::SystemTime;
 
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::types::AssumedRoleUser;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
+use super::foreign::Foreign;
 use super::{
     ATTEMPT_TIMEOUT, CALL_TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, StsError, StsErrorKind, Target,
     source_chain,
@@ -156,11 +158,16 @@ fn assume_role_hint(code: &str, role: &str, profile: &str, target: &Target) -> S
 }
 
 /// Every STS failure, worded: unreachable (with why and what to check), an
-/// error answer (code, text, hint), or anything else the SDK reports.
-pub(super) fn call_error<E, R>(err: SdkError<E, R>, call: &Call, target: &Target) -> StsError
+/// error answer from STS (code, text, hint), an answer from something that
+/// is not STS (its HTTP status, the endpoint, who probably answered), or
+/// anything else the SDK reports.
+pub(super) fn call_error<E>(
+    err: SdkError<E, HttpResponse>,
+    call: &Call,
+    target: &Target,
+) -> StsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     let unreachable = |why: String| StsError {
         kind: StsErrorKind::Unreachable,
@@ -184,8 +191,19 @@ where
             Some(c) => source_chain(c),
             None => "connection failed".to_string(),
         }),
-        SdkError::ServiceError(s) => {
+        SdkError::ServiceError(s) if s.err().code().is_some() => {
             let e = s.err();
+            crate::verbose!(
+                "{} answered {} with HTTP {}{}",
+                target.endpoint_name(),
+                call.answered(),
+                s.raw().status().as_u16(),
+                s.raw()
+                    .headers()
+                    .get("x-amzn-requestid")
+                    .map(|id| format!(", request id {}", clean_id(id)))
+                    .unwrap_or_default()
+            );
             StsError {
                 kind: StsErrorKind::Service,
                 message: call.service_error(
@@ -195,9 +213,56 @@ where
                 ),
             }
         }
+        // An answer without an STS error code (or one that could not be
+        // read at all): a page or error of whatever stands in between.
+        SdkError::ServiceError(_) | SdkError::ResponseError(_)
+            if let Some(raw) = err.raw_response() =>
+        {
+            foreign_error(&Foreign::read(raw), call, target)
+        }
         _ => StsError {
             kind: StsErrorKind::Service,
             message: format!("{} failed: {}", call.name(), source_chain(&err)),
         },
+    }
+}
+
+/// A request id fit for a line (it is no secret, but it is not ours either).
+fn clean_id(id: &str) -> String {
+    id.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(64)
+        .collect()
+}
+
+/// An answer that is not STS's. A 5xx means whatever answered could not
+/// reach STS: unreachable (exit 5), like a refused connection. Anything
+/// else (a portal's 200 or redirect, a proxy's 403) is an answer that will
+/// not change by trying again: exit 4.
+fn foreign_error(answer: &Foreign, call: &Call, target: &Target) -> StsError {
+    crate::verbose!(
+        "{} answered {}: {}",
+        target.endpoint_name(),
+        call.answered(),
+        answer.details()
+    );
+    let endpoint = target.endpoint_name();
+    let status = answer.status_line();
+    let hint = answer.hint();
+    if answer.is_server_error() {
+        return StsError {
+            kind: StsErrorKind::Unreachable,
+            message: format!(
+                "could not reach {endpoint} {}: {status} came back, not from STS but {hint}; check the network, the region and any endpoint_url / AWS_ENDPOINT_URL_STS setting",
+                call.purpose()
+            ),
+        };
+    }
+    StsError {
+        kind: StsErrorKind::Service,
+        message: format!(
+            "{} got {status} from {endpoint}, not an answer from STS: {hint}; check the network and any endpoint_url / AWS_ENDPOINT_URL_STS setting",
+            call.name()
+        ),
     }
 }
