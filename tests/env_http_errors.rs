@@ -5,11 +5,9 @@
 //! may echo the request reaches stderr.
 
 mod common;
-#[path = "sources/loopback.rs"]
-mod loopback;
 
+use common::servers::{Request, Response, Server};
 use common::{Output, TestHome, run, unique};
-use loopback::{Request, Response, Server};
 
 const KEY: &str = "AKIDHTTPERRBASE0";
 const SECRET: &str = "http-errors-base-secret-0123456789";
