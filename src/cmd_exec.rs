@@ -52,6 +52,14 @@ pub fn run(args: &ExecCli, getenv: Getenv) -> Result<Infallible, Error> {
         no_input: args.no_input,
         min_ttl: args.min_ttl,
     };
+    if args.server {
+        let server = crate::server::Args {
+            profile: &args.profile,
+            command: &args.command,
+            opts,
+        };
+        return crate::server::run(&server);
+    }
     let r = resolve::credentials(&args.profile, &opts, getenv)?;
     let mut cmd = Command::new(program);
     cmd.args(rest);
