@@ -764,3 +764,54 @@ fn expired_and_unrefreshable_credentials_are_a_5xx_naming_the_cause() {
     let (out, _) = r.finish(0);
     assert!(out.stderr.contains("the vault is sealed"), "{}", out.stderr);
 }
+
+#[test]
+fn an_mfa_code_needed_mid_run_is_asked_on_the_terminal() {
+    let home = TestHome::new().with_moto();
+    let role = arn(&unique("srv-mfa"));
+    let serial = "arn:aws:iam::123456789012:mfa/srv-user";
+    home.write_config(&format!(
+        "{BASE}[profile r]\nrole_arn = {role}\nsource_profile = base\nmfa_serial = {serial}\n"
+    ));
+    // The command polls the endpoint until it hands out a new key: the old
+    // one is served meanwhile, while the code is asked for.
+    let client = r#"
+import json, os, sys, time, urllib.request
+def key():
+    req = urllib.request.Request(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+        headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+    return json.load(urllib.request.urlopen(req, timeout=5))["AccessKeyId"]
+first = key()
+print("ready", flush=True)
+time.sleep(11)
+deadline = time.time() + 60
+while key() == first and time.time() < deadline:
+    time.sleep(0.5)
+print("new key" if key() != first else "same key", flush=True)
+time.sleep(30)
+"#;
+    let tmux = home.tmux(
+        &format!(
+            "AWSROLE_MFA_SESSION=off exec {} exec --server --min-ttl {SHORT} r -- {} -c {}",
+            common::sh_quote(&common::awsrole_bin().to_string_lossy()),
+            common::sh_quote(&common::venv_bin("python").to_string_lossy()),
+            common::sh_quote(client)
+        ),
+        200,
+        30,
+    );
+    let prompt = format!("Enter MFA code for {serial}:");
+    tmux.wait_for(&prompt, Duration::from_secs(30));
+    tmux.send_line("111222");
+    tmux.wait_for("ready", Duration::from_secs(30));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tmux.capture().matches(&prompt).count() < 2 {
+        assert!(Instant::now() < deadline, "{}", tmux.capture());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.send_line("333444");
+    tmux.wait_for("new key", Duration::from_secs(30));
+    let sent = moto().requests_where("AssumeRole", "RoleArn", &role);
+    let codes: Vec<_> = sent.iter().map(|r| r.param("TokenCode")).collect();
+    assert_eq!(codes, [Some("111222"), Some("333444")]);
+}
