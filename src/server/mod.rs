@@ -49,6 +49,10 @@ pub const REMOVED: [&str; 13] = [
     "AWS_ROLE_SESSION_NAME",
 ];
 
+/// What the command gets instead of keys (set, never read by awsrole).
+pub const FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+pub const AUTHORIZATION_TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+
 /// What the server needs from the command line.
 pub struct Args<'a> {
     pub profile: &'a str,
@@ -117,12 +121,9 @@ pub fn run(args: &Args) -> Result<Infallible, Error> {
         cmd.env("AWS_REGION", region)
             .env("AWS_DEFAULT_REGION", region);
     }
-    cmd.env(
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        format!("http://127.0.0.1:{port}{path}"),
-    )
-    .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &token)
-    .env("AWSROLE_PROFILE", args.profile);
+    cmd.env(FULL_URI, format!("http://127.0.0.1:{port}{path}"))
+        .env(AUTHORIZATION_TOKEN, &token)
+        .env("AWSROLE_PROFILE", args.profile);
     crate::verbose!(
         "credential endpoint for `{}` on 127.0.0.1:{port}",
         args.profile
