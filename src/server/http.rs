@@ -45,15 +45,16 @@ fn accept_loop(listener: TcpListener, server: Arc<Server>) {
             active.fetch_sub(1, Ordering::SeqCst);
             continue;
         }
-        let (server, active) = (Arc::clone(&server), Arc::clone(&active));
+        let (server, count) = (Arc::clone(&server), Arc::clone(&active));
         let spawned = std::thread::Builder::new()
             .stack_size(256 * 1024)
             .spawn(move || {
                 let _ = handle(stream, &server);
-                active.fetch_sub(1, Ordering::SeqCst);
+                count.fetch_sub(1, Ordering::SeqCst);
             });
         if spawned.is_err() {
-            // The closure (and its count) never ran.
+            // The closure never ran: the connection is dropped unanswered.
+            active.fetch_sub(1, Ordering::SeqCst);
             std::thread::sleep(Duration::from_millis(10));
         }
     }

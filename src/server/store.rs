@@ -93,9 +93,16 @@ impl Store {
                     // Refreshed, yet not fresh: serve what there is.
                     return Ok(st.creds.clone());
                 }
-                st.refreshing = true;
                 let me = Arc::clone(self);
-                std::thread::spawn(move || me.refresh());
+                let started = std::thread::Builder::new()
+                    .name("refresh".into())
+                    .spawn(move || me.refresh());
+                if let Err(e) = started {
+                    let e = Error::new(Status::Failure, format!("cannot start a thread: {e}"));
+                    st.failed = Some((Instant::now(), e));
+                    continue;
+                }
+                st.refreshing = true;
             }
             seen_refresh = true;
             let waited = began.elapsed();
