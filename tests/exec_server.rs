@@ -212,8 +212,16 @@ fn the_command_gets_the_endpoint_and_no_keys() {
         &home,
         "15m",
         &stale,
-        "ls \"$HOME/.aws/cli/cache\" > \"$1/cache-at-start\"",
+        "ls \"$HOME/.aws/cli/cache\" > \"$1/ls.tmp\"; mv \"$1/ls.tmp\" \"$1/cache-at-start\"",
     );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !r.file("cache-at-start").exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the command did not list the cache"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let cache_at_start = std::fs::read_to_string(r.file("cache-at-start")).unwrap();
     assert!(cache_at_start.contains(".json"), "{cache_at_start:?}");
     let env = r.env.clone();
@@ -629,19 +637,25 @@ fn ctrl_c_in_a_terminal_reaches_the_command_and_awsrole_outlives_it() {
     let bin = common::awsrole_bin();
     // The command outlives Ctrl-C by a second and exits 3: had awsrole died
     // of the SIGINT, the pane's process would have died of it at once.
+    // The shell around awsrole has a Ctrl-C handler (not an ignore, which the
+    // command would inherit) so that it survives to print awsrole's status;
+    // tmux does not always report the pane's own end.
+    let inner = "trap 'echo got-INT; sleep 1; exit 3' INT; echo ready; while :; do sleep 0.1; done";
+    let script = format!(
+        "trap : INT; {} exec --server r -- sh -c {}; echo \"exit=$?\"; sleep 30",
+        common::sh_quote(&bin.to_string_lossy()),
+        common::sh_quote(inner)
+    );
     let tmux = home.tmux(
-        &format!(
-            "exec {} exec --server r -- sh -c 'trap \"echo got-INT; sleep 1; exit 3\" INT; echo ready; while :; do sleep 0.1; done'",
-            common::sh_quote(&bin.to_string_lossy())
-        ),
+        &format!("exec bash -c {}", common::sh_quote(&script)),
         100,
         20,
     );
     tmux.wait_for("ready", Duration::from_secs(30));
     tmux.send_key("C-c");
     tmux.wait_for("got-INT", Duration::from_secs(10));
-    // awsrole is the pane's process: tmux reports how it ended.
-    tmux.wait_for("Pane is dead (status 3", Duration::from_secs(10));
+    // 130 had awsrole died of the SIGINT before the command.
+    tmux.wait_for("exit=3", Duration::from_secs(20));
 }
 
 // ---------------------------------------------------------------------------
