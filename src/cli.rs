@@ -221,6 +221,7 @@ Examples:
   awsrole exec marketingadmin -- aws s3 ls
   awsrole exec prod -- sh -c 'echo \"$AWSROLE_PROFILE until $AWS_CREDENTIAL_EXPIRATION\"'
   awsrole exec --no-input ci -- make deploy    exit 6 instead of asking for an MFA code
+  awsrole exec --server prod -- terraform apply   credentials refreshed while it runs
 
 Exit status: the command's; 127 when it is not found, 126 when it cannot be run;
 when the credentials cannot be had, awsrole's own: 1 failure, 2 usage, 3 config,
@@ -239,6 +240,12 @@ pub struct ExecCli {
         allow_hyphen_values = true
     )]
     pub command: Vec<std::ffi::OsString>,
+
+    /// Serve refreshing credentials on a local endpoint instead of exporting static keys
+    ///
+    /// awsrole stays as the command's parent and serves the container credentials protocol on 127.0.0.1 at a random port. The command gets AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN (and the region variables), no keys: SDKs ask the endpoint again before their credentials expire, and each answer has at least --min-ttl left, refreshed through the same cache and MFA session as `env`. For commands that may outlive one set of credentials.
+    #[arg(long)]
+    pub server: bool,
 
     #[command(flatten)]
     pub resolve: ResolveArgs,

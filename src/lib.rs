@@ -22,6 +22,8 @@ pub mod process_loop;
 pub mod profile_file;
 pub mod pyjson;
 pub mod resolve;
+#[cfg(unix)]
+pub mod server;
 pub mod shell;
 pub mod source;
 pub mod sts;

@@ -46,8 +46,17 @@ pub fn run(args: &ExecCli, getenv: Getenv) -> Result<Infallible, Error> {
             "no command given: awsrole exec PROFILE -- COMMAND [ARGS...]",
         ));
     };
+    let opts = args.resolve.options();
+    if args.server {
+        let server = crate::server::Args {
+            profile: &args.profile,
+            command: &args.command,
+            opts,
+        };
+        return crate::server::run(&server);
+    }
     let resolving = exports::without_exported_region(getenv);
-    let r = resolve::credentials(&args.profile, &args.resolve.options(), &resolving)?;
+    let r = resolve::credentials(&args.profile, &opts, &resolving)?;
     let mut cmd = Command::new(program);
     cmd.args(rest);
     for (name, value) in
