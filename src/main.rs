@@ -39,6 +39,8 @@ fn main() -> ExitCode {
         Command::List(a) => awsrole::cmd_list::run(&a, &getenv),
         Command::Status(a) => awsrole::cmd_status::run(&a, &getenv),
         Command::Clear(a) => awsrole::cmd_clear::run(&a, &getenv),
+        Command::Login(a) => awsrole::cmd_login::run(&a, &getenv),
+        Command::Logout(a) => awsrole::cmd_logout::run(&a, &getenv),
         Command::Completions(a) => Ok(awsrole::cmd_completions::run(a.shell)),
         Command::Hook(a) => a
             .shell

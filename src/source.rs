@@ -348,8 +348,8 @@ fn sso(
     let at = cx.prefix(profile, "sso_account_id");
     let session = get("sso_session");
     let login = match session {
-        Some(s) => format!("aws sso login --sso-session {s}"),
-        None => format!("aws sso login --profile {profile}"),
+        Some(s) => format!("run `awsrole login {profile}` (or `aws sso login --sso-session {s}`)"),
+        None => format!("run `awsrole login {profile}` (or `aws sso login --profile {profile}`)"),
     };
     let (Some(account), Some(role), Some(region), Some(start_url)) = (
         get("sso_account_id"),
@@ -364,87 +364,27 @@ fn sso(
             ),
         ));
     };
-    check_sso_token(profile, session.unwrap_or(start_url), session, &login, cx)?;
-    let pc = provider_config(sts, Some(region));
-    let mut builder = aws_config::sso::SsoCredentialsProvider::builder()
-        .configure(&pc)
-        .account_id(account)
-        .role_name(role)
-        .region(Region::new(region.to_string()))
-        .start_url(start_url);
-    if let Some(s) = session {
-        builder = builder.session_name(s);
-    }
-    let provider = builder.build();
-    match sts.runtime().block_on(provider.provide_credentials()) {
-        Ok(c) => Ok(from_sdk(&c)),
-        Err(e) => {
-            let text = sts::source_chain(&e);
-            let status = if is_unreachable(&e) && !text.contains("Unauthorized") {
-                Status::Unreachable
-            } else {
-                Status::Sts
-            };
-            Err(Error::new(
-                status,
-                format!(
-                    "{at}profile `{profile}`: IAM Identity Center did not give credentials for role {role} in account {account} ({text}); if the sign-in has expired, run `{login}`"
-                ),
-            ))
-        }
-    }
-}
-
-/// The token cache file (`~/.aws/sso/cache/<sha1>.json`) must exist and, if
-/// it has expired, be refreshable; otherwise say which login to run.
-fn check_sso_token(
-    profile: &str,
-    id: &str,
-    session: Option<&str>,
-    login: &str,
-    cx: &Context,
-) -> Result<(), Error> {
-    let Some(home) = (cx.getenv)("HOME").filter(|h| !h.is_empty()) else {
-        return Ok(());
+    // awsrole's own token function: refreshes under the token file's lock.
+    let sso_session = crate::sso::Session {
+        profile: Some(profile.to_string()),
+        name: session.map(str::to_string),
+        start_url: start_url.to_string(),
+        region: region.to_string(),
+        scopes: None,
     };
-    let path = std::path::Path::new(&home)
-        .join(".aws/sso/cache")
-        .join(format!("{}.json", cache::sha1_hex(id)));
-    let Ok(body) = std::fs::read(&path) else {
-        return Err(Error::new(
+    let home = (cx.getenv)("HOME").filter(|h| !h.is_empty()).ok_or_else(|| {
+        Error::new(
             Status::Config,
-            format!(
-                "profile `{profile}` uses IAM Identity Center, but there is no sign-in token ({} does not exist); run `{login}`",
-                path.display()
-            ),
-        ));
-    };
-    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    let expires = v
-        .get("expiresAt")
-        .and_then(|e| e.as_str())
-        .and_then(crate::timefmt::parse_expiration);
-    let refreshable = session.is_some()
-        && v.get("refreshToken").and_then(|t| t.as_str()).is_some()
-        && v.get("clientId").is_some()
-        && v.get("clientSecret").is_some();
-    match expires {
-        Some(t) if t > SystemTime::now() || refreshable => Ok(()),
-        Some(_) => Err(Error::new(
-            Status::Config,
-            format!(
-                "profile `{profile}`: the IAM Identity Center sign-in token in {} has expired; run `{login}`",
-                path.display()
-            ),
-        )),
-        None => Err(Error::new(
-            Status::Config,
-            format!(
-                "profile `{profile}`: the IAM Identity Center token cache {} is not usable (no expiresAt); run `{login}`",
-                path.display()
-            ),
-        )),
-    }
+            format!("profile `{profile}` uses IAM Identity Center, but HOME is not set, so there is no ~/.aws/sso/cache; {login}"),
+        )
+    })?;
+    let token = crate::sso::refresh::access_token(
+        &sso_session,
+        std::path::Path::new(&home),
+        cx.getenv,
+        sts,
+    )?;
+    crate::sso::portal::role_credentials(&sso_session, account, role, &token, cx.getenv, sts)
 }
 
 // ---------------------------------------------------------------------------
