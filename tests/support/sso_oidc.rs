@@ -477,14 +477,13 @@ fn decode(v: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(x) =
-                u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
-            {
-                out.push(x);
-                i += 3;
-                continue;
-            }
+        let hex = std::str::from_utf8(b.get(i + 1..i + 3).unwrap_or(b"zz")).unwrap_or("zz");
+        if b[i] == b'%'
+            && let Ok(x) = u8::from_str_radix(hex, 16)
+        {
+            out.push(x);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
