@@ -48,7 +48,7 @@ pub fn run(args: &LogoutCli, getenv: Getenv) -> Result<String, Error> {
         ));
     };
     let sessions = if args.all {
-        all_sessions(&config)
+        crate::sso::report::all_sessions(&config)
     } else if let Some(name) = &args.sso_session {
         vec![Session::named(&config.set, name)?]
     } else {
@@ -103,25 +103,6 @@ pub fn run(args: &LogoutCli, getenv: Getenv) -> Result<String, Error> {
         return Err(Error::new(Status::Failure, failures.join("; ")));
     }
     Ok(String::new())
-}
-
-/// Every [sso-session], and the start URL of every legacy SSO profile.
-pub fn all_sessions(config: &Config) -> Vec<Session> {
-    let mut sessions = Session::all(&config.set);
-    let mut names: Vec<&String> = config.set.profiles.keys().collect();
-    names.sort();
-    let mut seen: BTreeSet<String> = sessions.iter().map(Session::token_key).collect();
-    for name in names {
-        let profile = &config.set.profiles[name];
-        if profile.get("sso_session").is_none()
-            && profile.get("sso_start_url").is_some()
-            && let Ok(s) = Session::for_profile(&config.set, name)
-            && seen.insert(s.token_key())
-        {
-            sessions.push(s);
-        }
-    }
-    sessions
 }
 
 /// Cached role credentials that came from `session`: the AWS CLI's SSO

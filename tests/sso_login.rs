@@ -781,3 +781,99 @@ fn a_token_written_by_botocore_is_used_and_refreshed() {
     botocore_loads(&home).unwrap();
     capture::secrets([s.access_token.clone()]);
 }
+
+// ---------------------------------------------------------------------------
+// list and status
+// ---------------------------------------------------------------------------
+
+#[test]
+fn list_and_status_show_each_sessions_token_and_whether_it_can_refresh() {
+    let sso = SsoStandIn::start(Behaviour::default());
+    let home = TestHome::new().with_moto();
+    home.write_config(&format!(
+        "{CONFIG}[sso-session other]\nsso_start_url = https://other.awsapps.com/start\nsso_region = eu-west-1\n\
+         [profile legacy]\nsso_start_url = https://legacy.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 1\nsso_role_name = R\n"
+    ));
+    let seeded = sso.seed(Duration::from_secs(3000));
+    write_token(&home, &seeded, 3000);
+    let list = run(home.cmd().arg("list"));
+    list.assert_success();
+    let line = |name: &str| {
+        list.stdout
+            .lines()
+            .find(|l| l.starts_with(name) && l.contains("token"))
+            .unwrap_or_else(|| panic!("no session line for {name}: {}", list.stdout))
+            .to_string()
+    };
+    assert!(
+        line("corp").contains("token 49m") || line("corp").contains("token 50m"),
+        "{}",
+        list.stdout
+    );
+    assert!(
+        line("corp").contains("refreshes silently"),
+        "{}",
+        list.stdout
+    );
+    assert!(
+        line("other").contains("no token")
+            && line("other").contains("awsrole login --sso-session other"),
+        "{}",
+        list.stdout
+    );
+    assert!(
+        line("https://legacy.awsapps.com/start").contains("no token"),
+        "{}",
+        list.stdout
+    );
+    let json = run(home.cmd().args(["list", "--json"]));
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    let dev = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "dev")
+        .unwrap();
+    assert_eq!(dev["sso"]["session"], "corp");
+    assert_eq!(dev["sso"]["can_refresh"], true);
+    assert!(dev["sso"]["seconds_left"].as_u64().unwrap() > 2900);
+
+    // status, in a shell holding dev's credentials.
+    let env = env_dev(&home, &sso);
+    env.assert_success();
+    let vars = common::shell_eval(
+        "bash",
+        &env.stdout,
+        &[
+            "AWSROLE_PROFILE",
+            "AWSROLE_EXPIRATION",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+        ],
+    );
+    let mut status = home.cmd();
+    status.arg("status");
+    for (k, v) in &vars {
+        if let Some(v) = v {
+            status.env(k, v);
+        }
+    }
+    let out = run(&mut status);
+    out.assert_success();
+    assert!(
+        out.stdout.contains("sso-session `corp`: token")
+            && out.stdout.contains("refreshes silently"),
+        "{}",
+        out.stdout
+    );
+    // A token that cannot refresh says so, and which login to run.
+    let mut no_refresh = read_token(&home);
+    no_refresh.as_object_mut().unwrap().remove("refreshToken");
+    no_refresh["expiresAt"] = Value::String(loopback::ago(60));
+    std::fs::write(token_path(&home), no_refresh.to_string()).unwrap();
+    let out = run(status.arg("--json"));
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["sso"]["can_refresh"], false);
+    assert_eq!(v["sso"]["seconds_left"], 0);
+}

@@ -12,6 +12,7 @@ pub mod oidc;
 pub mod pkce;
 pub mod portal;
 pub mod refresh;
+pub mod report;
 pub mod token_cache;
 
 use std::path::{Path, PathBuf};
