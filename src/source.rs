@@ -4,11 +4,14 @@
 //! path never reaches this module's network code.
 //!
 //! Which code does the work, and why:
-//! - EC2 instance metadata (IMDSv2), ECS/container credentials, IAM Identity
-//!   Center (SSO) and `credential_process` use aws-config's own providers,
-//!   driven by awsrole's one runtime and its one rustls (ring) HTTP client.
-//!   Their protocols (token TTLs, full-URI address rules, the SSO token cache
-//!   and its refresh, the process JSON) are exactly what the SDK maintains.
+//! - EC2 instance metadata (IMDSv2), ECS/container credentials and
+//!   `credential_process` use aws-config's own providers, driven by
+//!   awsrole's one runtime and its one rustls (ring) HTTP client. Their
+//!   protocols (token TTLs, full-URI address rules, the process JSON) are
+//!   exactly what the SDK maintains.
+//! - IAM Identity Center (SSO) uses awsrole's token function (`crate::sso`):
+//!   the SDK's provider refreshes without a lock and outside the AWS CLI's
+//!   15-minute window.
 //! - Web identity is awsrole's own AssumeRoleWithWebIdentity call (unsigned,
 //!   through aws-sdk-sts): the AWS CLI caches its answer under a key of its
 //!   own, and aws-config's provider neither caches nor returns the whole

@@ -70,8 +70,9 @@ fn cmd(home: &TestHome, sso: &SsoStandIn) -> Command {
     c
 }
 
+/// `env dev` with `--verbose`: what it says must hold no secret either.
 fn env_dev(home: &TestHome, sso: &SsoStandIn) -> common::Output {
-    run(cmd(home, sso).args(["env", "dev", "--shell", "bash"]))
+    run(cmd(home, sso).args(["--verbose", "env", "dev", "--shell", "bash"]))
 }
 
 // ---------------------------------------------------------------------------
@@ -573,9 +574,14 @@ fn chromium_browser(home: &TestHome) -> PathBuf {
     script
 }
 
-fn wait_for_file(path: &std::path::Path) {
+/// Chromium's --dump-dom output, once it is complete.
+fn dumped_dom(path: &std::path::Path) -> String {
     let start = Instant::now();
-    while !path.exists() && start.elapsed() < Duration::from_secs(10) {
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.contains("</html>") || start.elapsed() > Duration::from_secs(20) {
+            return text;
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -606,8 +612,7 @@ fn pkce_login_through_headless_chromium() {
     assert!(calls[0]["codeVerifier"].as_str().unwrap().len() == 64);
     let t = read_token(&home);
     assert!(sso.valid_access_token(t["accessToken"].as_str().unwrap()));
-    wait_for_file(&home.path().join("dom.html"));
-    let dom = std::fs::read_to_string(home.path().join("dom.html")).unwrap_or_default();
+    let dom = dumped_dom(&home.path().join("dom.html"));
     assert!(
         dom.contains("Signed in"),
         "the browser saw awsrole's page: {dom}"
