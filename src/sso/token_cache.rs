@@ -137,14 +137,19 @@ impl Registration {
             let parts: Vec<String> = items.iter().map(|s| dumps(&Py::Str(s))).collect();
             format!("[{}]", parts.join(", "))
         };
-        format!(
-            "{{\"clientId\": {}, \"clientSecret\": {}, \"expiresAt\": {}, \"scopes\": {}, \"grantTypes\": {}}}",
+        let mut text = format!(
+            "{{\"clientId\": {}, \"clientSecret\": {}, \"expiresAt\": {}, \"scopes\": {}",
             dumps(&Py::Str(&self.client_id)),
             dumps(&Py::Str(&self.client_secret)),
             dumps(&Py::Str(&expires)),
             list(&self.scopes),
-            list(&self.grant_types),
-        )
+        );
+        // The device-code registration has none, as the AWS CLI writes it.
+        if !self.grant_types.is_empty() {
+            text.push_str(&format!(", \"grantTypes\": {}", list(&self.grant_types)));
+        }
+        text.push('}');
+        text
     }
 
     /// Usable for `grant_types` (all of them) until well after `now`. A
@@ -286,5 +291,16 @@ mod tests {
             &["urn:ietf:params:oauth:grant-type:device_code"]
         ));
         assert!(!r.fits(at(1_800_000_000), &[]));
+        let device = Registration {
+            grant_types: Vec::new(),
+            ..r
+        };
+        assert!(!device.to_json().contains("grantTypes"));
+        assert_eq!(
+            Registration::parse(device.to_json().as_bytes()),
+            Some(device.clone())
+        );
+        assert!(device.fits(at(1_700_000_000), &[crate::sso::oidc::DEVICE_GRANT]));
+        assert!(!device.fits(at(1_700_000_000), &["authorization_code"]));
     }
 }
