@@ -71,6 +71,18 @@ pub enum Command {
     #[command(after_help = CLEAR_EXAMPLES)]
     Clear(ClearCli),
 
+    /// Sign in to IAM Identity Center (SSO) and save the token for awsrole and the AWS CLI
+    ///
+    /// Opens the browser (authorization code with PKCE; the redirect comes back to 127.0.0.1 only) or, with --device-code and automatically over SSH, without a display or in a container, shows a code to enter on any device. The token, its refresh token and the client registration go to the AWS CLI's ~/.aws/sso/cache, so `aws sso login` and awsrole use each other's sign-in. Every command that needs the token refreshes it silently when less than 15 minutes are left.
+    #[command(after_help = crate::commands::login::LOGIN_EXAMPLES)]
+    Login(crate::commands::login::LoginCli),
+
+    /// Remove IAM Identity Center sign-in tokens and the credentials that came from them
+    ///
+    /// Deletes the session's token from ~/.aws/sso/cache and, from ~/.aws/cli/cache, the role credentials of every profile that uses the session (the AWS CLI's SSO role entries and the roles assumed from them). Says on stderr what it removed.
+    #[command(after_help = crate::commands::logout::LOGOUT_EXAMPLES)]
+    Logout(crate::commands::logout::LogoutCli),
+
     /// Print a shell completion script
     ///
     /// At each Tab, the script asks awsrole for the candidates: subcommands, options, shell names and the profile names in your config files as they are at that moment, so it never needs regenerating when profiles change. The same script is printed by `COMPLETE=SHELL awsrole`.

@@ -26,6 +26,7 @@ pub mod resolve;
 pub mod server;
 pub mod shell;
 pub mod source;
+pub mod sso;
 pub mod sts;
 pub mod style;
 pub mod timefmt;

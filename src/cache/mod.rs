@@ -158,6 +158,11 @@ impl Cache {
     /// file of our own (the rename replaces the link itself, never its
     /// target).
     pub fn read(&self, key: &str) -> Option<Credentials> {
+        parse_entry(&self.read_body(key)?)
+    }
+
+    /// The raw body of an entry, with the trust rules of [`Cache::read`].
+    pub fn read_body(&self, key: &str) -> Option<Vec<u8>> {
         let path = self.entry_path(key);
         let file = match open_trusted(&path) {
             Ok(f) => f,
@@ -172,7 +177,7 @@ impl Cache {
         };
         let mut body = Vec::new();
         file.take(MAX_ENTRY_BYTES).read_to_end(&mut body).ok()?;
-        parse_entry(&body)
+        Some(body)
     }
 
     /// Modification time of an entry, to tell whether another process

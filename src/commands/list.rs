@@ -97,7 +97,15 @@ pub fn run(args: &ListCli, getenv: Getenv) -> Result<String, Error> {
     let config = Config::load(getenv)?;
     let entries = entries(&config, SystemTime::now());
     if args.json {
-        let list: Vec<Value> = entries.iter().map(to_json).collect();
+        let mut list: Vec<Value> = entries.iter().map(to_json).collect();
+        // IAM Identity Center profiles: their session's token.
+        if let Some(home) = &config.locations.home {
+            for (v, e) in list.iter_mut().zip(&entries) {
+                if let Some(s) = crate::sso::report::session_of(&config, &e.name) {
+                    v["sso"] = crate::sso::report::describe(&s, home, SystemTime::now()).1;
+                }
+            }
+        }
         return Ok(format!("{}\n", Value::Array(list)));
     }
     if entries.is_empty() {
@@ -108,7 +116,8 @@ pub fn run(args: &ListCli, getenv: Getenv) -> Result<String, Error> {
         );
         return Ok(String::new());
     }
-    Ok(table(&entries, Style::for_stdout(getenv)))
+    let sessions = crate::sso::report::list_section(&config, SystemTime::now());
+    Ok(table(&entries, Style::for_stdout(getenv)) + &sessions)
 }
 
 /// Every profile, sorted by name.

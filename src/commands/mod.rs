@@ -8,6 +8,8 @@ pub mod env;
 pub mod exec;
 pub mod hook;
 pub mod list;
+pub mod login;
+pub mod logout;
 pub mod status;
 
 use crate::Getenv;
@@ -40,6 +42,8 @@ pub fn run(command: Command, getenv: Getenv) -> Result<String, Failure> {
         Command::List(a) => list::run(&a, getenv),
         Command::Status(a) => status::run(&a, getenv),
         Command::Clear(a) => clear::run(&a, getenv),
+        Command::Login(a) => login::run(&a, getenv),
+        Command::Logout(a) => logout::run(&a, getenv),
         Command::Completions(a) => Ok(completions::run(a.shell)),
         Command::Hook(a) => hook::run(a.shell),
     };

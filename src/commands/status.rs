@@ -61,6 +61,15 @@ pub fn run(args: &StatusCli, getenv: Getenv) -> Result<String, Error> {
     } else {
         None
     };
+    // The IAM Identity Center session behind the profile, if any.
+    let sso = Config::load(getenv).ok().and_then(|config| {
+        let session = crate::sso::report::session_of(&config, &active.profile)?;
+        let home = config.locations.home.as_ref()?;
+        Some((
+            session.describe(),
+            crate::sso::report::describe(&session, home, now),
+        ))
+    });
     if args.json {
         let mut v = json!({
             "profile": active.profile,
@@ -75,15 +84,22 @@ pub fn run(args: &StatusCli, getenv: Getenv) -> Result<String, Error> {
                 "user_id": id.user_id,
             });
         }
+        if let Some((_, (_, sso))) = &sso {
+            v["sso"] = sso.clone();
+        }
         return Ok(format!("{v}\n"));
     }
-    Ok(human(
+    let mut out = human(
         &active,
         left,
         identity.as_ref(),
         getenv,
         Style::for_stdout(getenv),
-    ))
+    );
+    if let Some((name, (text, _))) = &sso {
+        out.push_str(&format!("{:<8} {name}: {text}\n", "sso"));
+    }
+    Ok(out)
 }
 
 /// Read the variables; an error when there are no awsrole credentials.

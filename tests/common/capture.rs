@@ -157,6 +157,20 @@ pub fn record_home(home: &Path) {
             }
         }
     }
+    // IAM Identity Center tokens and client registrations.
+    if let Ok(entries) = std::fs::read_dir(home.join(".aws/sso/cache")) {
+        for e in entries.flatten() {
+            if let Ok(text) = std::fs::read_to_string(e.path())
+                && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+            {
+                for k in ["accessToken", "refreshToken", "clientSecret"] {
+                    if let Some(s) = v.get(k).and_then(|x| x.as_str()) {
+                        found.push(s.to_string());
+                    }
+                }
+            }
+        }
+    }
     for file in ["config", "credentials"] {
         if let Ok(text) = std::fs::read_to_string(home.join(".aws").join(file)) {
             for line in text.lines() {

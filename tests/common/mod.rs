@@ -16,6 +16,7 @@ pub mod peers;
 pub mod roles;
 pub mod servers;
 pub mod shells;
+pub mod sso_oidc;
 pub mod stress;
 pub mod tmux;
 

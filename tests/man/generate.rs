@@ -209,7 +209,15 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC",
-        "IAM Identity Center endpoints (read by the AWS SDK's SSO provider), e.g. for a local test endpoint.",
+        "IAM Identity Center endpoints: the access portal (GetRoleCredentials) and the OIDC service (login and token refresh), e.g. for a local test endpoint. AWS_ENDPOINT_URL and AWS_IGNORE_CONFIGURED_ENDPOINT_URLS apply as for STS.",
+    ),
+    (
+        "BROWSER",
+        "The command login opens the sign-in page with (default xdg-open, or open on macOS). When it is set, login uses the browser flow even without a display.",
+    ),
+    (
+        "SSH_CONNECTION, SSH_TTY, DISPLAY, WAYLAND_DISPLAY, container",
+        "login uses the device code flow, without a browser, in an SSH session, on Linux without DISPLAY and WAYLAND_DISPLAY, or in a container (unless BROWSER is set).",
     ),
     (
         "AWSROLE_MFA_CODE",
