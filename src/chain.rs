@@ -2,7 +2,7 @@
 //! hops. Pure: no I/O, no environment. Rules follow botocore (see
 //! shared/design/compat.md, "Chain rules") and the cross-SDK suite.
 
-use crate::profile_file::{Location, ProfileSet, Section};
+use crate::profile_file::{Location, ProfileSet, PyInt, Section, python_int};
 
 /// Where the first credentials in a chain come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,7 +61,8 @@ pub struct RoleHop {
     pub external_id: Option<String>,
     pub mfa_serial: Option<String>,
     pub role_session_name: Option<String>,
-    /// As botocore: a value that is not an integer is dropped.
+    /// Read as Python's `int()` reads it; a value that is not an integer is
+    /// dropped (as botocore drops it), one outside 900..=43200 is an error.
     pub duration_seconds: Option<i64>,
     pub at: Option<Location>,
 }
@@ -85,6 +86,8 @@ pub enum ErrorKind {
     NoCredentials,
     InvalidWebIdentity,
     InvalidSso,
+    /// A setting whose value STS would refuse (duration_seconds).
+    InvalidValue,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,11 +122,12 @@ impl ChainError {
 /// Resolve `selected` into a chain.
 pub fn resolve(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
     let Some(profile) = set.profiles.get(selected) else {
-        let message = if set.profiles.is_empty() {
+        let mut message = if set.profiles.is_empty() {
             format!("profile `{selected}` not found: no profiles are defined")
         } else {
             format!("profile `{selected}` not found")
         };
+        message.push_str(&ignored_hint(set));
         return Err(ChainError::new(
             ErrorKind::UnknownProfile,
             None,
@@ -168,13 +172,13 @@ fn resolve_profile(
             profile: name.to_string(),
             role_arn: role_arn.to_string(),
             token_file: token_file.to_string(),
-            session_name: profile.get("role_session_name").map(str::to_string),
+            session_name: session_name(profile),
         });
     }
     let Some(role_arn) = role_arn else {
         return non_role_base(set, profile, name);
     };
-    hops.push(role_hop(profile, name, role_arn));
+    hops.push(role_hop(profile, name, role_arn)?);
 
     let source_profile = profile.get("source_profile");
     let credential_source = profile.get("credential_source");
@@ -226,7 +230,8 @@ fn resolve_profile(
                     Some(profile),
                     name,
                     format!(
-                        "could not find source profile {source_name} referenced from {name}: define [profile {source_name}] or fix source_profile"
+                        "could not find source profile {source_name} referenced from {name}: define [profile {source_name}] or fix source_profile{}",
+                        ignored_hint(set)
                     ),
                 )
                 .at_key(profile, "source_profile"));
@@ -255,18 +260,57 @@ fn resolve_profile(
     }
 }
 
-fn role_hop(profile: &Section, name: &str, role_arn: &str) -> RoleHop {
-    RoleHop {
+fn role_hop(profile: &Section, name: &str, role_arn: &str) -> Result<RoleHop, ChainError> {
+    Ok(RoleHop {
         profile: name.to_string(),
         role_arn: role_arn.to_string(),
         external_id: profile.get("external_id").map(str::to_string),
         mfa_serial: profile.get("mfa_serial").map(str::to_string),
-        role_session_name: profile.get("role_session_name").map(str::to_string),
-        duration_seconds: profile
-            .get("duration_seconds")
-            .and_then(|d| d.trim().parse::<i64>().ok()),
+        role_session_name: session_name(profile),
+        duration_seconds: duration_seconds(profile, name)?,
         at: profile.prop("role_arn").map(|p| p.at).or(profile.at),
+    })
+}
+
+/// A blank `role_session_name` is no name: botocore then generates one and
+/// leaves it out of the cache key.
+fn session_name(profile: &Section) -> Option<String> {
+    profile
+        .get("role_session_name")
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+}
+
+/// The STS limits for DurationSeconds.
+const DURATION_RANGE: std::ops::RangeInclusive<i64> = 900..=43200;
+
+/// `duration_seconds` as botocore reads it (`int(value)`, so `3_600`,
+/// `٣٦٠٠` and `３６００` are 3600; anything else is dropped). A value STS
+/// would refuse is an error here, before any call: botocore would refuse
+/// one below 900 itself and send one above 43200 for STS to refuse.
+fn duration_seconds(profile: &Section, name: &str) -> Result<Option<i64>, ChainError> {
+    let Some(text) = profile.get("duration_seconds") else {
+        return Ok(None);
+    };
+    match python_int(text) {
+        PyInt::Invalid => Ok(None),
+        PyInt::Value(v) if DURATION_RANGE.contains(&v) => Ok(Some(v)),
+        PyInt::Value(_) | PyInt::Huge { .. } => Err(ChainError::new(
+            ErrorKind::InvalidValue,
+            Some(profile),
+            name,
+            format!(
+                "profile `{name}`: duration_seconds = {text} is outside what STS accepts (900 to 43200 seconds, at most 3600 when one role assumes another); set a value in that range or remove it"
+            ),
+        )
+        .at_key(profile, "duration_seconds")),
     }
+}
+
+/// `; note: config file line 3: section [profile a b] is ignored: …` for
+/// each header botocore and awsrole both ignore, or nothing.
+fn ignored_hint(set: &ProfileSet) -> String {
+    set.ignored.iter().map(|i| format!("; note: {i}")).collect()
 }
 
 /// A profile without role_arn: static keys, SSO or credential_process.

@@ -1,8 +1,9 @@
-//! Pass one (checking every line, locating sections) and the line-level
-//! rules shared with pass two.
+//! Pass one (checking every line, locating sections) and the line rules
+//! both passes share.
 
 use std::collections::HashMap;
 
+use super::pytext::{self, ShlexError};
 use super::types::{FileKind, Location, ParseError, Property};
 
 /// The text of raw file bytes, or the line of the first NUL byte or of the
@@ -29,37 +30,39 @@ pub(super) fn check_bytes(kind: FileKind, bytes: &[u8]) -> Result<&str, ParseErr
 }
 
 fn line_number(before: &[u8]) -> u32 {
-    let n = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    u32::try_from(n).unwrap_or(u32::MAX)
+    // `\n`, `\r\n` and a lone `\r` end a line, as in [`Lines`].
+    let breaks = before
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && before.get(i + 1) != Some(&b'\n')))
+        .count();
+    u32::try_from(breaks + 1).unwrap_or(u32::MAX)
 }
 
 /// Parse a sub-property block value such as `"\nendpoint_url = https://x"`
-/// into lowercased keys and trimmed values. Blank lines are skipped; a line
-/// without `=` or with an empty name is an error; names with invalid
-/// characters are skipped (the top-level property rule).
+/// as botocore does: every non-blank line is `name = value` split at the
+/// first `=`, both sides stripped. Names are lowercased here (awsrole's
+/// lookups are case-insensitive).
 pub fn sub_properties(value: &str) -> Result<HashMap<String, String>, String> {
     let mut out = HashMap::new();
     for line in value.split('\n') {
-        let line = trim_ws(line.strip_suffix('\r').unwrap_or(line));
+        let line = pytext::strip(line);
         if line.is_empty() {
             continue;
         }
-        let (k, v) = split_sub_property(line)?;
-        if is_valid_identifier(k) {
-            out.insert(lowercase(k), trim_ws(v).to_owned());
-        }
+        let Some((k, v)) = line.split_once('=') else {
+            return Err(MSG_SUB_NO_EQUALS.to_owned());
+        };
+        out.insert(lowercase(pytext::strip(k)), pytext::strip(v).to_owned());
     }
     Ok(out)
 }
 
 // ---------------------------------------------------------------------------
-// Two passes. `index` reads the whole text once and checks every line (so a
-// syntax error anywhere is reported, with its line, whatever is asked for)
-// and records where each kept section is: its kind, its name and the byte
-// range of its body. It allocates nothing per line or per property, only
-// one `Span` per kept section. `build_body` then turns the bodies of the
-// sections that are wanted into properties: a full parse builds all of
-// them, `select` only the profiles that resolving one profile reads.
+// The rules are configparser's (see the module docs). `Reader` is its line
+// loop; `index` runs it over the whole text once, checking every line and
+// noting where each section is, and `build_body` runs it again over the
+// bodies of the sections that are wanted.
 
 pub(super) const MSG_NO_SECTION: &str = "Expected a profile definition";
 pub(super) const MSG_HEADER_END: &str = "Profile definition must end with ']'";
@@ -67,35 +70,48 @@ pub(super) const MSG_NO_NAME: &str = "Property did not have a name";
 pub(super) const MSG_NO_EQUALS: &str = "Expected an '=' sign defining a property";
 pub(super) const MSG_CONT_NO_PROP: &str = "Expected a property definition, found continuation";
 pub(super) const MSG_SUB_NO_EQUALS: &str = "Expected an '=' sign defining a sub-property";
-pub(super) const MSG_SUB_NO_NAME: &str = "Sub-property did not have a name";
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub(super) enum SecKind {
     Profile,
-    /// `[default]` without the `profile` prefix in the config file.
-    BareDefault,
     SsoSession,
     Services,
+    /// configparser's `[DEFAULT]`: its keys apply to every section of the file.
+    Defaults,
 }
 
-/// A kept section header and its body, as byte offsets into the text. The
-/// body runs from the line after the header to the next header line (kept
-/// or not) or the end of the text.
-#[derive(Clone, Copy, Debug)]
+/// A kept section header and its body. The body runs from the line after
+/// the header to the next header line (kept or not) or the end of the text.
+#[derive(Clone, Debug)]
 pub(super) struct Span {
     pub(super) kind: SecKind,
-    pub(super) name: (usize, usize),
+    /// The profile (or session, or services) name.
+    pub(super) name: Box<str>,
+    /// Byte range of the header text: sections with the same header text
+    /// are one section; a later, different header for the same name
+    /// replaces it (botocore's profile map).
+    pub(super) group: (usize, usize),
     pub(super) header_line: u32,
+    pub(super) header_indent: usize,
     pub(super) body: (usize, usize),
 }
 
-/// The lines of `text[pos..end]`: (line without `\n` and a final `\r`,
-/// 1-based line number). `lineno` is the number of the line before `pos`.
-struct Lines<'a> {
-    text: &'a str,
-    pos: usize,
-    end: usize,
-    lineno: u32,
+/// A section header that neither botocore nor awsrole reads as a profile.
+#[derive(Clone, Debug)]
+pub(super) struct Skipped {
+    pub(super) line: u32,
+    pub(super) header: String,
+    pub(super) why: &'static str,
+}
+
+/// The lines of `text[pos..end]` split as Python's universal newlines do
+/// (`\n`, `\r\n` or a lone `\r`), with the 1-based line number. `lineno` is
+/// the number of the line before `pos`.
+pub(super) struct Lines<'a> {
+    pub(super) text: &'a str,
+    pub(super) pos: usize,
+    pub(super) end: usize,
+    pub(super) lineno: u32,
 }
 
 impl<'a> Iterator for Lines<'a> {
@@ -106,11 +122,11 @@ impl<'a> Iterator for Lines<'a> {
             return None;
         }
         let rest = &self.text[self.pos..self.end];
-        // A plain loop: lines are short, and `str::find`'s memchr costs more
-        // to set up than it saves on them.
-        let line = match rest.bytes().position(|b| b == b'\n') {
+        let b = rest.as_bytes();
+        let line = match b.iter().position(|&c| c == b'\n' || c == b'\r') {
             Some(n) => {
-                self.pos += n + 1;
+                let crlf = b[n] == b'\r' && b.get(n + 1) == Some(&b'\n');
+                self.pos += n + if crlf { 2 } else { 1 };
                 &rest[..n]
             }
             None => {
@@ -119,23 +135,132 @@ impl<'a> Iterator for Lines<'a> {
             }
         };
         self.lineno = self.lineno.saturating_add(1);
-        Some((line.strip_suffix('\r').unwrap_or(line), self.lineno))
+        Some((line, self.lineno))
     }
 }
 
 /// The text after a leading BOM starts here.
-fn bom_len(text: &str) -> usize {
+pub(super) fn bom_len(text: &str) -> usize {
     if text.starts_with('\u{feff}') { 3 } else { 0 }
 }
 
+/// What one line is, in context.
+pub(super) enum Item<'a> {
+    /// Blank (white space only): inside a value it adds an empty line,
+    /// kept only when more of the value follows.
+    Blank,
+    Comment,
+    /// `[…]`: the header text between the first `[` and the last `]`.
+    Header(&'a str),
+    /// `key = value` / `key: value`; the value without an inline comment.
+    Property(&'a str, &'a str),
+    /// More of the last property's value (stripped).
+    Continuation(&'a str),
+}
+
+/// configparser's line loop state for one file.
+pub(super) struct Reader {
+    in_section: bool,
+    /// After a property line: whether its value was empty (continuation
+    /// lines are then sub-properties and are checked as such).
+    prop: Option<bool>,
+    indent: usize,
+}
+
+impl Reader {
+    pub(super) fn new() -> Reader {
+        Reader {
+            in_section: false,
+            prop: None,
+            indent: 0,
+        }
+    }
+
+    /// Just after a header with this indentation.
+    pub(super) fn after_header(indent: usize) -> Reader {
+        Reader {
+            in_section: true,
+            prop: None,
+            indent,
+        }
+    }
+
+    pub(super) fn indent(&self) -> usize {
+        self.indent
+    }
+
+    pub(super) fn read<'a>(&mut self, line: &'a str) -> Result<Item<'a>, &'static str> {
+        let value = pytext::strip(line);
+        if value.is_empty() {
+            return Ok(Item::Blank);
+        }
+        if value.starts_with(['#', ';']) {
+            return Ok(Item::Comment);
+        }
+        let indent = pytext::indent(line);
+        if let Some(empty) = self.prop
+            && indent > self.indent
+        {
+            if empty && !value.contains('=') {
+                return Err(MSG_SUB_NO_EQUALS);
+            }
+            return Ok(Item::Continuation(value));
+        }
+        // Indented with no property to continue: a property of its own.
+        let orphan = self.in_section && indent > self.indent;
+        self.indent = indent;
+        if let Some(inner) = value.strip_prefix('[')
+            && let Some(close) = inner.rfind(']')
+            && close > 0
+        {
+            self.in_section = true;
+            self.prop = None;
+            return Ok(Item::Header(&inner[..close]));
+        }
+        let Some(delim) = value.find(['=', ':']) else {
+            return Err(if value.starts_with('[') {
+                MSG_HEADER_END
+            } else if !self.in_section {
+                MSG_NO_SECTION
+            } else if orphan {
+                MSG_CONT_NO_PROP
+            } else {
+                MSG_NO_EQUALS
+            });
+        };
+        if !self.in_section {
+            return Err(MSG_NO_SECTION);
+        }
+        let key = pytext::rstrip(&value[..delim]);
+        if key.is_empty() {
+            return Err(MSG_NO_NAME);
+        }
+        let raw = &value[delim + 1..];
+        // The sub-property check follows botocore, which sees no comments.
+        self.prop = Some(pytext::strip(raw).is_empty());
+        let v = pytext::strip(strip_inline_comment(raw));
+        Ok(Item::Property(key, v))
+    }
+}
+
+/// awsrole's one leniency in values: ` # text` / ` ; text` (a `#` or `;`
+/// after a space or tab) ends the value, as in the AWS SDKs.
+fn strip_inline_comment(value: &str) -> &str {
+    let b = value.as_bytes();
+    for i in 1..b.len() {
+        if matches!(b[i], b'#' | b';') && matches!(b[i - 1], b' ' | b'\t') {
+            return &value[..i];
+        }
+    }
+    value
+}
+
 /// Pass one: check every line and locate the kept sections.
-pub(super) fn index(kind: FileKind, text: &str) -> Result<Vec<Span>, ParseError> {
+pub(super) fn index(kind: FileKind, text: &str) -> Result<(Vec<Span>, Vec<Skipped>), ParseError> {
     let mut spans: Vec<Span> = Vec::new();
+    let mut skipped = Vec::new();
     let mut open: Option<usize> = None;
-    let mut in_section = false;
-    // After a property line: whether its value was empty (continuation
-    // lines are then sub-properties and are checked as such).
-    let mut prop: Option<bool> = None;
+    let mut reader = Reader::new();
     let mut lines = Lines {
         text,
         pos: bom_len(text),
@@ -147,117 +272,40 @@ pub(super) fn index(kind: FileKind, text: &str) -> Result<Vec<Span>, ParseError>
         let Some((line, lineno)) = lines.next() else {
             break;
         };
-        let Some(&first) = line.as_bytes().first() else {
-            continue;
-        };
-        let err = |message: &str| ParseError {
+        let item = reader.read(line).map_err(|m| ParseError {
             file: kind,
             line: lineno,
-            message: message.to_owned(),
+            message: m.to_owned(),
+        })?;
+        let Item::Header(header) = item else {
+            continue;
         };
-        match first {
-            b'#' | b';' => {}
-            b' ' | b'\t' => {
-                let content = trim_ws(line);
-                if content.is_empty() {
-                    continue;
-                }
-                if !in_section {
-                    return Err(err(MSG_NO_SECTION));
-                }
-                match prop {
-                    None => return Err(err(MSG_CONT_NO_PROP)),
-                    Some(true) => {
-                        split_sub_property(content).map_err(|m| err(&m))?;
-                    }
-                    Some(false) => {}
-                }
+        if let Some(i) = open.take() {
+            spans[i].body.1 = start;
+        }
+        let header = trim_ws(header);
+        match classify_section(kind, header) {
+            Ok(Some((sk, name))) => {
+                let at = header.as_ptr() as usize - text.as_ptr() as usize;
+                spans.push(Span {
+                    kind: sk,
+                    name: name.into_boxed_str(),
+                    group: (at, at + header.len()),
+                    header_line: lineno,
+                    header_indent: reader.indent(),
+                    body: (lines.pos, text.len()),
+                });
+                open = Some(spans.len() - 1);
             }
-            b'[' => {
-                let header = trim_ws(strip_comment(line, false));
-                let Some(inner) = header.strip_suffix(']') else {
-                    return Err(err(MSG_HEADER_END));
-                };
-                if let Some(i) = open.take() {
-                    spans[i].body.1 = start;
-                }
-                in_section = true;
-                prop = None;
-                if let Some((sk, name)) = classify_section(kind, trim_ws(&inner[1..])) {
-                    // `name` is a slice of `text`.
-                    let at = name.as_ptr() as usize - text.as_ptr() as usize;
-                    spans.push(Span {
-                        kind: sk,
-                        name: (at, at + name.len()),
-                        header_line: lineno,
-                        body: (lines.pos, text.len()),
-                    });
-                    open = Some(spans.len() - 1);
-                }
-            }
-            _ => {
-                if !in_section {
-                    return Err(err(MSG_NO_SECTION));
-                }
-                prop = Some(check_property(line).map_err(err)?);
-            }
+            Ok(None) => {}
+            Err(why) => skipped.push(Skipped {
+                line: lineno,
+                header: header.to_owned(),
+                why,
+            }),
         }
     }
-    Ok(spans)
-}
-
-/// The checks of [`split_property`] without building anything: whether the
-/// (trimmed, comment-free) value is empty. Looks at the key and the first
-/// bytes of the value only.
-pub(super) fn check_property(line: &str) -> Result<bool, &'static str> {
-    let lb = line.as_bytes();
-    let Some(eq) = lb.iter().position(|&b| b == b'=') else {
-        return Err(MSG_NO_EQUALS);
-    };
-    // A comment starting before the '=' hides it.
-    let mut prev_ws = false;
-    for &b in &lb[..eq] {
-        if (b == b'#' || b == b';') && prev_ws {
-            return Err(MSG_NO_EQUALS);
-        }
-        prev_ws = b == b' ' || b == b'\t';
-    }
-    if trim_ws(&line[..eq]).is_empty() {
-        return Err(MSG_NO_NAME);
-    }
-    let mut j = eq + 1;
-    while j < lb.len() && (lb[j] == b' ' || lb[j] == b'\t') {
-        j += 1;
-    }
-    Ok(j == lb.len() || (matches!(lb[j], b'#' | b';') && j > eq + 1))
-}
-
-/// `key = value # comment` -> the trimmed key and value. An inline comment
-/// starts at a `#` or `;` that follows a space or tab.
-pub(super) fn split_property(line: &str) -> Result<(&str, &str), &'static str> {
-    let lb = line.as_bytes();
-    let mut eq = None;
-    let mut stop = lb.len();
-    let mut prev_ws = false;
-    for (i, &b) in lb.iter().enumerate() {
-        match b {
-            b'#' | b';' if prev_ws => {
-                stop = i;
-                break;
-            }
-            b'=' if eq.is_none() => eq = Some(i),
-            _ => {}
-        }
-        prev_ws = b == b' ' || b == b'\t';
-    }
-    let Some(eq) = eq else {
-        return Err(MSG_NO_EQUALS);
-    };
-    let key = trim_ws(&line[..eq]);
-    if key.is_empty() {
-        return Err(MSG_NO_NAME);
-    }
-    Ok((key, trim_ws(&line[eq + 1..stop])))
+    Ok((spans, skipped))
 }
 
 /// Pass two, for one section: its properties, in order, into `out` (a later
@@ -268,14 +316,9 @@ pub(super) fn build_body(
     span: &Span,
     out: &mut HashMap<String, Property>,
 ) {
-    #[derive(Clone, Copy)]
-    enum Cur {
-        None,
-        Ignored,
-        Kept(usize),
-    }
     let mut pending: Vec<(String, Property)> = Vec::new();
-    let mut cur = Cur::None;
+    let mut blanks = 0;
+    let mut reader = Reader::after_header(span.header_indent);
     let lines = Lines {
         text,
         pos: span.body.0,
@@ -283,38 +326,32 @@ pub(super) fn build_body(
         lineno: span.header_line,
     };
     for (line, lineno) in lines {
-        let Some(&first) = line.as_bytes().first() else {
-            continue;
-        };
-        match first {
-            b'#' | b';' => {}
-            b' ' | b'\t' => {
-                let content = trim_ws(line);
-                if let (Cur::Kept(i), false) = (cur, content.is_empty()) {
-                    let value = &mut pending[i].1.value;
-                    value.push('\n');
-                    value.push_str(content);
-                }
-            }
-            // No header line inside a body.
-            _ => {
-                cur = match split_property(line) {
-                    Ok((key, value)) if is_valid_identifier(key) => {
-                        pending.push((
-                            lowercase(key),
-                            Property {
-                                value: value.to_owned(),
-                                at: Location {
-                                    file: kind,
-                                    line: lineno,
-                                },
-                            },
-                        ));
-                        Cur::Kept(pending.len() - 1)
+        match reader.read(line) {
+            Ok(Item::Blank) => blanks += 1,
+            Ok(Item::Continuation(more)) => {
+                if let Some((_, p)) = pending.last_mut() {
+                    for _ in 0..=blanks {
+                        p.value.push('\n');
                     }
-                    _ => Cur::Ignored,
-                };
+                    p.value.push_str(more);
+                }
+                blanks = 0;
             }
+            Ok(Item::Property(key, value)) => {
+                pending.push((
+                    lowercase(key),
+                    Property {
+                        value: value.to_owned(),
+                        at: Location {
+                            file: kind,
+                            line: lineno,
+                        },
+                    },
+                ));
+                blanks = 0;
+            }
+            // Checked by `index`; a body holds no header.
+            Ok(Item::Comment | Item::Header(_)) | Err(_) => {}
         }
     }
     if out.is_empty() {
@@ -323,103 +360,57 @@ pub(super) fn build_body(
     out.extend(pending);
 }
 
-pub(super) fn span_name<'a>(text: &'a str, span: &Span) -> &'a str {
-    &text[span.name.0..span.name.1]
+pub(super) fn span_name(span: &Span) -> &str {
+    &span.name
 }
 
-/// Decide what a header's (trimmed) inner text names, or `None` to ignore it.
-pub(super) fn classify_section(kind: FileKind, inner: &str) -> Option<(SecKind, &str)> {
-    let (sk, name) = match kind {
-        FileKind::Credentials => (SecKind::Profile, inner),
-        FileKind::Config => {
-            if inner == "default" {
-                (SecKind::BareDefault, inner)
-            } else if let Some(n) = strip_prefix_ws(inner, "profile") {
-                (SecKind::Profile, n)
-            } else if let Some(n) = strip_prefix_ws(inner, "sso-session") {
-                (SecKind::SsoSession, n)
-            } else if let Some(n) = strip_prefix_ws(inner, "services") {
-                (SecKind::Services, n)
-            } else {
-                return None;
-            }
-        }
-    };
-    is_valid_identifier(name).then_some((sk, name))
+pub(super) fn span_group<'a>(text: &'a str, span: &Span) -> &'a str {
+    &text[span.group.0..span.group.1]
 }
 
-/// `"profile  foo"` -> `Some("foo")`; the prefix must be followed by a space
-/// or tab.
-fn strip_prefix_ws<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let rest = s.strip_prefix(prefix)?;
-    match rest.as_bytes().first() {
-        Some(b' ' | b'\t') => Some(trim_ws(rest)),
-        _ => None,
+const WHY_WORDS: &str = "it is not `profile` followed by exactly one name (quote a name with spaces: [profile \"a b\"])";
+const WHY_QUOTE: &str = "it has a quote without its closing quote";
+const WHY_ESCAPE: &str = "it ends in a backslash";
+
+/// What a header's text names: `Ok(None)` for sections that are not
+/// profiles (`[plugins]`, …), `Err` for profile-like headers that botocore
+/// ignores too (so does awsrole, with a warning).
+///
+/// Config file, as botocore's profile map: `[DEFAULT]`; `[default]`; a
+/// header starting with `profile`, `sso-session` or `services` is split as
+/// `shlex.split` does and names its second word when it has exactly two.
+/// Credentials file: every header but `[DEFAULT]` is a profile name, as is.
+fn classify_section(
+    kind: FileKind,
+    header: &str,
+) -> Result<Option<(SecKind, String)>, &'static str> {
+    if header == "DEFAULT" {
+        return Ok(Some((SecKind::Defaults, String::new())));
     }
-}
-
-/// Cut an inline comment: any `#`/`;` (section headers), or with `need_ws`
-/// only one that follows a space or tab.
-fn strip_comment(line: &str, need_ws: bool) -> &str {
-    let bytes = line.as_bytes();
-    let mut prev_ws = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        if (b == b'#' || b == b';') && (prev_ws || !need_ws) {
-            return &line[..i];
-        }
-        prev_ws = b == b' ' || b == b'\t';
+    if kind == FileKind::Credentials || header == "default" {
+        return Ok(Some((SecKind::Profile, header.to_owned())));
     }
-    line
-}
-
-pub(super) fn split_sub_property(line: &str) -> Result<(&str, &str), String> {
-    let Some(eq) = line.find('=') else {
-        return Err(MSG_SUB_NO_EQUALS.to_owned());
-    };
-    let key = trim_ws(&line[..eq]);
-    if key.is_empty() {
-        return Err(MSG_SUB_NO_NAME.to_owned());
-    }
-    Ok((key, &line[eq + 1..]))
-}
-
-/// Trim spaces and tabs (only: other whitespace is content).
-pub(super) fn trim_ws(s: &str) -> &str {
-    let b = s.as_bytes();
-    let is_ws = |c: &u8| *c == b' ' || *c == b'\t';
-    let Some(start) = b.iter().position(|c| !is_ws(c)) else {
-        return "";
-    };
-    let end = b.iter().rposition(|c| !is_ws(c)).map_or(start, |e| e + 1);
-    &s[start..end]
-}
-
-/// Profile, section and property names: alphanumerics and `- / . % @ _ : +`.
-pub(super) fn is_valid_identifier(s: &str) -> bool {
-    const fn table() -> [bool; 128] {
-        let mut t = [false; 128];
-        let mut i = 0;
-        while i < 128 {
-            let c = i as u8;
-            t[i] = c.is_ascii_alphanumeric()
-                || matches!(c, b'-' | b'/' | b'.' | b'%' | b'@' | b'_' | b':' | b'+');
-            i += 1;
-        }
-        t
-    }
-    static ASCII_OK: [bool; 128] = table();
-    let ok = |c: char| {
-        if c.is_ascii() {
-            ASCII_OK[c as usize]
-        } else {
-            c.is_alphanumeric()
-        }
-    };
-    if s.is_ascii() {
-        !s.is_empty() && s.bytes().all(|b| ASCII_OK[b as usize])
+    let sk = if header.starts_with("profile") {
+        SecKind::Profile
+    } else if header.starts_with("sso-session") {
+        SecKind::SsoSession
+    } else if header.starts_with("services") {
+        SecKind::Services
     } else {
-        s.chars().all(ok)
+        return Ok(None);
+    };
+    match pytext::shlex_split(header) {
+        Ok(mut words) if words.len() == 2 => Ok(words.pop().map(|name| (sk, name))),
+        Ok(_) => Err(WHY_WORDS),
+        Err(ShlexError::NoClosingQuote) => Err(WHY_QUOTE),
+        Err(ShlexError::NoEscapedCharacter) => Err(WHY_ESCAPE),
     }
+}
+
+/// Trim spaces and tabs inside the brackets: awsrole's leniency for
+/// `[ profile a ]` (botocore reads no profile there).
+fn trim_ws(s: &str) -> &str {
+    s.trim_matches([' ', '\t'])
 }
 
 pub(super) fn lowercase(s: &str) -> String {

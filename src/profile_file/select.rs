@@ -3,45 +3,73 @@
 
 use std::collections::HashMap;
 
-use super::scan::{SecKind, Span, build_body, check_bytes, index, span_name};
-use super::types::{FileKind, Location, ParseError, ProfileSet, Section};
+use super::scan::{SecKind, Skipped, Span, build_body, check_bytes, index, span_group, span_name};
+use super::types::{FileKind, IgnoredSection, Location, ParseError, ProfileSet, Property, Section};
+
+/// configparser's `[DEFAULT]` keys of a file, which every section of that
+/// file starts with.
+fn defaults(kind: FileKind, text: &str, spans: &[Span]) -> HashMap<String, Property> {
+    let mut out = HashMap::new();
+    for span in spans.iter().filter(|s| s.kind == SecKind::Defaults) {
+        build_body(kind, text, span, &mut out);
+    }
+    out
+}
+
+fn ignored(kind: FileKind, skipped: &[Skipped]) -> Vec<IgnoredSection> {
+    skipped
+        .iter()
+        .map(|s| IgnoredSection {
+            at: Location {
+                file: kind,
+                line: s.line,
+            },
+            header: s.header.clone(),
+            why: s.why.to_owned(),
+        })
+        .collect()
+}
 
 /// Pass two for a whole file: every section, or (with `keep`) every
 /// `sso-session` and `services` section and the profiles `keep` accepts.
+/// When two different headers name the same section (`[profile default]`
+/// and `[default]`, `[profile a]` and `[profile "a"]`), the later one is
+/// the section, as in botocore; repeats of one header merge.
 pub(super) fn build_all(
     kind: FileKind,
     text: &str,
     spans: &[Span],
+    skipped: &[Skipped],
     keep: Option<&dyn Fn(&str) -> bool>,
 ) -> ProfileSet {
-    let mut out = ProfileSet::default();
-    let has_prefixed_default = spans
-        .iter()
-        .any(|s| s.kind == SecKind::Profile && span_name(text, s) == "default");
-    let count = |k: SecKind| spans.iter().filter(|s| s.kind == k).count();
-    if keep.is_none() {
-        out.profiles.reserve(count(SecKind::Profile) + 1);
-    }
-    out.sso_sessions.reserve(count(SecKind::SsoSession));
-    out.services.reserve(count(SecKind::Services));
+    let mut out = ProfileSet {
+        ignored: ignored(kind, skipped),
+        ..ProfileSet::default()
+    };
+    let defaults = defaults(kind, text, spans);
+    let mut winner: HashMap<(SecKind, &str), &str> = HashMap::with_capacity(spans.len());
     for span in spans {
-        let name = span_name(text, span);
+        winner.insert((span.kind, span_name(span)), span_group(text, span));
+    }
+    for span in spans {
+        let name = span_name(span);
         let map = match span.kind {
-            SecKind::BareDefault if has_prefixed_default => continue,
-            SecKind::Profile | SecKind::BareDefault if keep.is_some_and(|keep| !keep(name)) => {
-                continue;
-            }
-            SecKind::Profile | SecKind::BareDefault => &mut out.profiles,
+            SecKind::Defaults => continue,
+            SecKind::Profile if keep.is_some_and(|keep| !keep(name)) => continue,
+            SecKind::Profile => &mut out.profiles,
             SecKind::SsoSession => &mut out.sso_sessions,
             SecKind::Services => &mut out.services,
         };
+        if winner.get(&(span.kind, name)) != Some(&span_group(text, span)) {
+            continue;
+        }
         let section = map.entry(name.to_owned()).or_insert_with(|| Section {
             name: name.to_owned(),
             at: Some(Location {
                 file: kind,
                 line: span.header_line,
             }),
-            properties: HashMap::new(),
+            properties: defaults.clone(),
         });
         build_body(kind, text, span, &mut section.properties);
     }
@@ -57,8 +85,8 @@ pub(super) fn parse_filtered(
     text: &str,
     keep: Option<&dyn Fn(&str) -> bool>,
 ) -> Result<ProfileSet, ParseError> {
-    let spans = index(kind, text)?;
-    Ok(build_all(kind, text, &spans, keep))
+    let (spans, skipped) = index(kind, text)?;
+    Ok(build_all(kind, text, &spans, &skipped, keep))
 }
 
 /// One file, read and checked in full, its sections located but not built:
@@ -69,6 +97,7 @@ pub struct Indexed {
     kind: FileKind,
     text: String,
     spans: Vec<Span>,
+    skipped: Vec<Skipped>,
 }
 
 impl Indexed {
@@ -78,6 +107,7 @@ impl Indexed {
             kind,
             text: String::new(),
             spans: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 
@@ -94,44 +124,47 @@ impl Indexed {
 
     /// Check a file's text as [`parse_config`] / [`parse_credentials`] do.
     pub fn from_text(kind: FileKind, text: String) -> Result<Indexed, ParseError> {
-        let spans = index(kind, &text)?;
-        Ok(Indexed { kind, text, spans })
+        let (spans, skipped) = index(kind, &text)?;
+        Ok(Indexed {
+            kind,
+            text,
+            spans,
+            skipped,
+        })
     }
 
     /// Every section: what [`parse_bytes`] returns.
     pub fn to_set(&self) -> ProfileSet {
-        build_all(self.kind, &self.text, &self.spans, None)
+        build_all(self.kind, &self.text, &self.spans, &self.skipped, None)
     }
 
-    /// The profile `name` (all its sections in this file merged), if defined.
+    /// The profile-like headers of this file that are ignored (to warn about
+    /// once, with the file's path).
+    pub fn ignored(&self) -> Vec<IgnoredSection> {
+        ignored(self.kind, &self.skipped)
+    }
+
+    /// The profile `name` as [`build_all`] builds it, if defined.
     fn profile(&self, name: &str) -> Option<Section> {
         let text = self.text.as_str();
-        let prefixed_default = name == "default"
-            && self
-                .spans
-                .iter()
-                .any(|s| s.kind == SecKind::Profile && span_name(text, s) == "default");
-        let mut out: Option<Section> = None;
-        for span in &self.spans {
-            let wanted = match span.kind {
-                SecKind::Profile => true,
-                SecKind::BareDefault => !prefixed_default,
-                SecKind::SsoSession | SecKind::Services => false,
-            };
-            if !wanted || span_name(text, span) != name {
+        let is_it = |s: &&Span| s.kind == SecKind::Profile && span_name(s) == name;
+        let group = span_group(text, self.spans.iter().rev().find(is_it)?);
+        let mut out = Section {
+            name: name.to_owned(),
+            at: None,
+            properties: defaults(self.kind, text, &self.spans),
+        };
+        for span in self.spans.iter().filter(is_it) {
+            if span_group(text, span) != group {
                 continue;
             }
-            let section = out.get_or_insert_with(|| Section {
-                name: name.to_owned(),
-                at: Some(Location {
-                    file: self.kind,
-                    line: span.header_line,
-                }),
-                properties: HashMap::new(),
+            out.at.get_or_insert(Location {
+                file: self.kind,
+                line: span.header_line,
             });
-            build_body(self.kind, text, span, &mut section.properties);
+            build_body(self.kind, text, span, &mut out.properties);
         }
-        out
+        Some(out)
     }
 }
 
@@ -147,7 +180,14 @@ pub fn select(
     depends_on: &dyn Fn(&Section) -> Vec<String>,
 ) -> ProfileSet {
     let none = |_: &str| false;
-    let mut out = build_all(config.kind, &config.text, &config.spans, Some(&none));
+    let mut out = build_all(
+        config.kind,
+        &config.text,
+        &config.spans,
+        &config.skipped,
+        Some(&none),
+    );
+    out.ignored.extend(credentials.ignored());
     let mut todo = vec![root.to_owned()];
     while let Some(name) = todo.pop() {
         if out.profiles.contains_key(&name) {

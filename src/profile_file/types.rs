@@ -44,8 +44,14 @@ pub struct Section {
 
 impl Section {
     /// The value of `key` (give it lowercased).
+    /// A blank `region` reads as unset: botocore treats an empty region as
+    /// none, so every caller (STS region, exports, list) does the same.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.properties.get(key).map(|p| p.value.as_str())
+        let value = self.properties.get(key).map(|p| p.value.as_str());
+        if key == "region" && value == Some("") {
+            return None;
+        }
+        value
     }
 
     /// The property `key` (give it lowercased), with its location.
@@ -76,6 +82,30 @@ pub struct ProfileSet {
     pub profiles: HashMap<String, Section>,
     pub sso_sessions: HashMap<String, Section>,
     pub services: HashMap<String, Section>,
+    /// Profile-like headers both botocore and awsrole ignore, e.g.
+    /// `[profile a b]`: callers warn about them and name them when a
+    /// profile is not found.
+    pub ignored: Vec<IgnoredSection>,
+}
+
+/// A section header that is not read (see [`ProfileSet::ignored`]).
+#[derive(Clone, Debug)]
+pub struct IgnoredSection {
+    pub at: Location,
+    /// The text between the brackets.
+    pub header: String,
+    /// Why it is ignored, as a clause: "it is not …".
+    pub why: String,
+}
+
+impl fmt::Display for IgnoredSection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} line {}: section [{}] is ignored: {}",
+            self.at.file, self.at.line, self.header, self.why
+        )
+    }
 }
 
 impl ProfileSet {
@@ -103,6 +133,7 @@ impl ProfileSet {
         for (name, s) in credentials.services {
             out.services.entry(name).or_insert(s);
         }
+        out.ignored.extend(credentials.ignored);
         out
     }
 }
