@@ -261,6 +261,16 @@ fn resolve_profile(
 }
 
 fn role_hop(profile: &Section, name: &str, role_arn: &str) -> Result<RoleHop, ChainError> {
+    for key in [
+        "role_arn",
+        "source_profile",
+        "external_id",
+        "mfa_serial",
+        "role_session_name",
+        "duration_seconds",
+    ] {
+        single_value(profile, name, key)?;
+    }
     Ok(RoleHop {
         profile: name.to_string(),
         role_arn: role_arn.to_string(),
@@ -270,6 +280,24 @@ fn role_hop(profile: &Section, name: &str, role_arn: &str) -> Result<RoleHop, Ch
         duration_seconds: duration_seconds(profile, name)?,
         at: profile.prop("role_arn").map(|p| p.at).or(profile.at),
     })
+}
+
+/// `key =` followed by indented `name = value` lines is a block of
+/// sub-properties (botocore reads a dict there and fails); these settings
+/// take one value.
+fn single_value(profile: &Section, name: &str, key: &str) -> Result<(), ChainError> {
+    match profile.get(key) {
+        Some(v) if v.starts_with('\n') => Err(ChainError::new(
+            ErrorKind::InvalidValue,
+            Some(profile),
+            name,
+            format!(
+                "profile `{name}`: {key} is empty and the indented lines after it are read as its sub-properties; give {key} a value or remove the indentation of the next lines"
+            ),
+        )
+        .at_key(profile, key)),
+        _ => Ok(()),
+    }
 }
 
 /// A blank `role_session_name` is no name: botocore then generates one and

@@ -315,3 +315,17 @@ fn a_missing_profile_names_the_ignored_sections() {
         e.message
     );
 }
+
+#[test]
+fn a_setting_followed_by_indented_lines_is_refused() {
+    // botocore reads `role_session_name =` + indented `k = v` as a dict and
+    // fails; awsrole says which line.
+    let e = resolve(
+        &role_with("role_session_name =\n    duration_seconds = 3600"),
+        "a",
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidValue);
+    assert_eq!(e.at.map(|a| a.line), Some(4));
+    assert!(e.message.contains("role_session_name"), "{}", e.message);
+}
