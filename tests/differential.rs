@@ -177,16 +177,16 @@ fn generate(seed: u64) -> Case {
     }
     // Key holders: in the credentials file, sometimes literally as
     // `[profile x]` there (then that is the name), sometimes in config.
-    for i in 0..n_bases {
+    for entry in names.iter_mut().take(n_bases) {
         let token = rng.pct(30);
         let keys = static_keys(&mut rng, token);
         let where_ = rng.below(10);
         if where_ < 6 {
             if rng.pct(15) {
-                names[i].1 = format!("profile {}", names[i].1);
-                names[i].0 = names[i].1.clone();
+                entry.1 = format!("profile {}", entry.1);
+                entry.0 = entry.1.clone();
             }
-            let header = names[i].0.clone();
+            let header = entry.0.clone();
             if rng.pct(8) {
                 // Split: the secret in the other file.
                 quirks.insert(Quirk::SplitKeys);
@@ -208,7 +208,7 @@ fn generate(seed: u64) -> Case {
                 });
             }
         } else {
-            let header = config_header(&names[i].0);
+            let header = config_header(&entry.0);
             sects.push(Sect {
                 creds: false,
                 header,
