@@ -9,7 +9,8 @@
 //! by name (`Quirk`); any other fails the test.
 //!
 //! `AWSROLE_DIFF_CONFIGS=N` (default 200) and `AWSROLE_DIFF_SEED=S` change
-//! the run; the seed of a failing config is printed to reproduce it alone.
+//! the run; a failing config's own seed is printed: `AWSROLE_DIFF_CASE=<it>`
+//! runs that config alone.
 
 mod common;
 
@@ -249,8 +250,7 @@ fn generate(seed: u64) -> Case {
                 quirks.insert(Quirk::InlineComment);
             }
             props.push(("external_id".into(), id));
-        }
-        if rng.pct(5) {
+        } else if rng.pct(5) {
             props.push((
                 "external_id".into(),
                 format!("long-{}", rng.alnum(900, false)),
@@ -310,7 +310,8 @@ fn generate(seed: u64) -> Case {
         );
     }
     // `[profile default]` then `[default]` (or the other way): the later wins.
-    if rng.pct(10) {
+    let has_default = names.iter().any(|n| n.1 == "default");
+    if rng.pct(10) && !has_default {
         let keys = static_keys(&mut rng, false);
         let (a, b) = if rng.pct(50) {
             ("profile default", "default")
@@ -757,8 +758,19 @@ fn awsrole_reads_files_as_the_aws_cli_v1_does() {
     let (mut profiles, mut matched, mut reused) = (0, 0, 0);
     let mut documented: BTreeMap<String, usize> = BTreeMap::new();
     let mut failures = Vec::new();
-    for i in 0..configs {
-        let case = generate(seed.wrapping_mul(1_000_003).wrapping_add(i));
+    // AWSROLE_DIFF_CASE=<seed printed with a failure> runs that config alone.
+    let only = std::env::var("AWSROLE_DIFF_CASE")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let seeds: Vec<u64> = match only {
+        Some(case) => vec![case],
+        None => (0..configs)
+            .map(|i| seed.wrapping_mul(1_000_003).wrapping_add(i))
+            .collect(),
+    };
+    let configs = seeds.len();
+    for case_seed in seeds {
+        let case = generate(case_seed);
         for home in [&homes.0, &homes.1] {
             home.write_config(&case.config);
             home.write_credentials(&case.credentials);

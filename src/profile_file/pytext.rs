@@ -22,9 +22,6 @@ pub fn rstrip(s: &str) -> &str {
 /// How many white-space characters a line starts with (configparser's
 /// indentation level).
 pub fn indent(s: &str) -> usize {
-    if s.is_ascii() {
-        return s.bytes().take_while(|b| is_space(*b as char)).count();
-    }
     s.chars().take_while(|c| is_space(*c)).count()
 }
 
