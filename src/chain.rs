@@ -309,20 +309,22 @@ fn session_name(profile: &Section) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The STS limits for DurationSeconds.
-const DURATION_RANGE: std::ops::RangeInclusive<i64> = 900..=43200;
+/// The longest role session STS grants.
+const DURATION_MAX: i64 = 43200;
 
 /// `duration_seconds` as botocore reads it (`int(value)`, so `3_600`,
-/// `٣٦٠٠` and `３６００` are 3600; anything else is dropped). A value STS
-/// would refuse is an error here, before any call: botocore would refuse
-/// one below 900 itself and send one above 43200 for STS to refuse.
+/// `٣٦٠٠` and `３６００` are 3600; anything else is dropped). A value no STS
+/// call can succeed with (above 43200, beyond 32 bits, zero or negative) is
+/// an error here, before any call. 1..899 is sent: STS answers that itself
+/// (botocore refuses it before calling; moto, used for short-lived test
+/// credentials, accepts it).
 fn duration_seconds(profile: &Section, name: &str) -> Result<Option<i64>, ChainError> {
     let Some(text) = profile.get("duration_seconds") else {
         return Ok(None);
     };
     match python_int(text) {
         PyInt::Invalid => Ok(None),
-        PyInt::Value(v) if DURATION_RANGE.contains(&v) => Ok(Some(v)),
+        PyInt::Value(v) if (1..=DURATION_MAX).contains(&v) => Ok(Some(v)),
         PyInt::Value(_) | PyInt::Huge { .. } => Err(ChainError::new(
             ErrorKind::InvalidValue,
             Some(profile),
