@@ -532,6 +532,7 @@ fn cli_kind(rc: i64, stderr: &str) -> Kind {
         "infinite loop",
         "Infinite loop",
         "Partial credentials found",
+        "must have credentials",
         "Unable to locate credentials",
         "source_profile",
         "Parameter validation failed",
