@@ -2,7 +2,7 @@
 //! hops. Pure: no I/O, no environment. Rules follow botocore and the
 //! cross-SDK suite (docs/compatibility.md).
 
-use crate::profile_file::{Location, ProfileSet, Section};
+use crate::profile_file::{Location, ProfileSet, PyInt, Section, python_int};
 
 /// Where the first credentials in a chain come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,7 +74,8 @@ pub struct RoleHop {
     pub external_id: Option<String>,
     pub mfa_serial: Option<String>,
     pub role_session_name: Option<String>,
-    /// As botocore: a value that is not an integer is dropped.
+    /// Read as Python's `int()` reads it; a value that is not an integer is
+    /// dropped (as botocore drops it), one outside 900..=43200 is an error.
     pub duration_seconds: Option<i64>,
     pub at: Option<Location>,
 }
@@ -111,6 +112,8 @@ pub enum ErrorKind {
     NoCredentials,
     InvalidWebIdentity,
     InvalidSso,
+    /// A setting whose value STS would refuse (duration_seconds).
+    InvalidValue,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,11 +148,12 @@ impl ChainError {
 /// Build the chain of profile `selected`.
 pub fn build(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
     let Some(profile) = set.profiles.get(selected) else {
-        let message = if set.profiles.is_empty() {
+        let mut message = if set.profiles.is_empty() {
             format!("profile `{selected}` not found: no profiles are defined")
         } else {
             format!("profile `{selected}` not found")
         };
+        message.push_str(&ignored_hint(set));
         return Err(ChainError::new(
             ErrorKind::UnknownProfile,
             None,
@@ -194,13 +198,13 @@ fn resolve_profile(
             profile: name.to_string(),
             role_arn: role_arn.to_string(),
             token_file: token_file.to_string(),
-            session_name: profile.get("role_session_name").map(str::to_string),
+            session_name: session_name(profile),
         });
     }
     let Some(role_arn) = role_arn else {
         return non_role_base(set, profile, name);
     };
-    hops.push(role_hop(profile, name, role_arn));
+    hops.push(role_hop(profile, name, role_arn)?);
 
     let source_profile = profile.get("source_profile");
     let credential_source = profile.get("credential_source");
@@ -252,7 +256,8 @@ fn resolve_profile(
                     Some(profile),
                     name,
                     format!(
-                        "could not find source profile {source_name} referenced from {name}: define [profile {source_name}] or fix source_profile"
+                        "could not find source profile {source_name} referenced from {name}: define [profile {source_name}] or fix source_profile{}",
+                        ignored_hint(set)
                     ),
                 )
                 .at_key(profile, "source_profile"));
@@ -281,18 +286,87 @@ fn resolve_profile(
     }
 }
 
-fn role_hop(profile: &Section, name: &str, role_arn: &str) -> RoleHop {
-    RoleHop {
+fn role_hop(profile: &Section, name: &str, role_arn: &str) -> Result<RoleHop, ChainError> {
+    for key in [
+        "role_arn",
+        "source_profile",
+        "external_id",
+        "mfa_serial",
+        "role_session_name",
+        "duration_seconds",
+    ] {
+        single_value(profile, name, key)?;
+    }
+    Ok(RoleHop {
         profile: name.to_string(),
         role_arn: role_arn.to_string(),
         external_id: profile.get("external_id").map(str::to_string),
         mfa_serial: profile.get("mfa_serial").map(str::to_string),
-        role_session_name: profile.get("role_session_name").map(str::to_string),
-        duration_seconds: profile
-            .get("duration_seconds")
-            .and_then(|d| d.trim().parse::<i64>().ok()),
+        role_session_name: session_name(profile),
+        duration_seconds: duration_seconds(profile, name)?,
         at: profile.prop("role_arn").map(|p| p.at).or(profile.at),
+    })
+}
+
+/// `key =` followed by indented `name = value` lines is a block of
+/// sub-properties (botocore reads a dict there and fails); these settings
+/// take one value.
+fn single_value(profile: &Section, name: &str, key: &str) -> Result<(), ChainError> {
+    match profile.get(key) {
+        Some(v) if v.starts_with('\n') => Err(ChainError::new(
+            ErrorKind::InvalidValue,
+            Some(profile),
+            name,
+            format!(
+                "profile `{name}`: {key} is empty and the indented lines after it are read as its sub-properties; give {key} a value or remove the indentation of the next lines"
+            ),
+        )
+        .at_key(profile, key)),
+        _ => Ok(()),
     }
+}
+
+/// A blank `role_session_name` is no name: botocore then generates one and
+/// leaves it out of the cache key.
+fn session_name(profile: &Section) -> Option<String> {
+    profile
+        .get("role_session_name")
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+}
+
+/// The longest role session STS grants.
+const DURATION_MAX: i64 = 43200;
+
+/// `duration_seconds` as botocore reads it (`int(value)`, so `3_600`,
+/// `٣٦٠٠` and `３６００` are 3600; anything else is dropped). A value no STS
+/// call can succeed with (above 43200, beyond 32 bits, zero or negative) is
+/// an error here, before any call. 1..899 is sent: STS answers that itself
+/// (botocore refuses it before calling; moto, used for short-lived test
+/// credentials, accepts it).
+fn duration_seconds(profile: &Section, name: &str) -> Result<Option<i64>, ChainError> {
+    let Some(text) = profile.get("duration_seconds") else {
+        return Ok(None);
+    };
+    match python_int(text) {
+        PyInt::Invalid => Ok(None),
+        PyInt::Value(v) if (1..=DURATION_MAX).contains(&v) => Ok(Some(v)),
+        PyInt::Value(_) | PyInt::Huge { .. } => Err(ChainError::new(
+            ErrorKind::InvalidValue,
+            Some(profile),
+            name,
+            format!(
+                "profile `{name}`: duration_seconds = {text} is outside what STS accepts (900 to 43200 seconds, at most 3600 when one role assumes another); set a value in that range or remove it"
+            ),
+        )
+        .at_key(profile, "duration_seconds")),
+    }
+}
+
+/// `; note: config file line 3: section [profile a b] is ignored: …` for
+/// each header botocore and awsrole both ignore, or nothing.
+fn ignored_hint(set: &ProfileSet) -> String {
+    set.ignored.iter().map(|i| format!("; note: {i}")).collect()
 }
 
 /// A profile without role_arn: static keys, SSO or credential_process.

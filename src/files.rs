@@ -152,11 +152,24 @@ pub fn load(loc: &Locations) -> Result<ProfileSet, LoadError> {
 pub fn load_indexed(loc: &Locations) -> Result<(Indexed, Indexed), LoadError> {
     let one = |path: &Path, kind: FileKind| -> Result<Indexed, LoadError> {
         match read_one(path, loc.home.is_some())? {
-            Some(bytes) => Indexed::from_bytes(kind, bytes).map_err(|e| LoadError {
-                path: path.to_owned(),
-                line: Some(e.line),
-                message: e.message,
-            }),
+            Some(bytes) => {
+                let indexed = Indexed::from_bytes(kind, bytes).map_err(|e| LoadError {
+                    path: path.to_owned(),
+                    line: Some(e.line),
+                    message: e.message,
+                })?;
+                // Sections botocore ignores too: said, so a typo is not silent.
+                for i in indexed.ignored() {
+                    eprintln!(
+                        "awsrole: warning: {}:{}: section [{}] is ignored: {}",
+                        path.display(),
+                        i.at.line,
+                        i.header,
+                        i.why
+                    );
+                }
+                Ok(indexed)
+            }
             None => Ok(Indexed::empty(kind)),
         }
     };

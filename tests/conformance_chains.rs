@@ -215,3 +215,113 @@ fn duration_seconds_that_is_not_an_integer_is_dropped_from_the_key() {
         "8e3e980585dddb1d2841b4fab7107e2a3ec02cb0"
     );
 }
+
+/// A role profile `a` over static keys in `b`, with `extra` lines in `a`.
+fn role_with(extra: &str) -> ProfileSet {
+    parse_config(&format!(
+        "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/marketingadminrole\nsource_profile = b\n{extra}\n[profile b]\naws_access_key_id = k\naws_secret_access_key = s\n"
+    ))
+    .unwrap()
+}
+
+#[test]
+fn duration_seconds_is_read_as_python_int_reads_it() {
+    // botocore: `int(value)`; the value is sent and hashed as that integer.
+    for text in [
+        "3600",
+        "3_600",
+        "\u{663}\u{666}\u{660}\u{660}",
+        "\u{ff13}\u{ff16}\u{ff10}\u{ff10}",
+        "+3600",
+    ] {
+        let chain = build(&role_with(&format!("duration_seconds = {text}")), "a").unwrap();
+        assert_eq!(chain.hops[0].duration_seconds, Some(3600), "{text}");
+        assert_eq!(
+            assume_role_key(&chain.hops[0]),
+            "ab2c184234b5cd1034afdb2f6be7fa0bdf8b908b",
+            "{text}"
+        );
+    }
+    // Not an integer for Python either: dropped, as botocore drops it.
+    for text in ["", "3600.0", "1h", "_3600", "0x10"] {
+        let chain = build(&role_with(&format!("duration_seconds = {text}")), "a").unwrap();
+        assert_eq!(chain.hops[0].duration_seconds, None, "{text:?}");
+    }
+}
+
+#[test]
+fn duration_seconds_sts_would_refuse_is_an_error_naming_the_line() {
+    for text in [
+        "0",
+        "43201",
+        "99999999999",
+        "-3600",
+        "99999999999999999999999",
+    ] {
+        let e = build(&role_with(&format!("duration_seconds = {text}")), "a").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidValue, "{text}");
+        assert_eq!(e.at.map(|a| a.line), Some(4), "{text}");
+        assert!(e.message.contains("900 to 43200"), "{}", e.message);
+    }
+    // Below 900 is sent for STS to answer (botocore refuses it itself; see
+    // docs/compatibility.md).
+    for (text, want) in [("900", 900), ("43200", 43200), ("899", 899), ("12", 12)] {
+        let chain = build(&role_with(&format!("duration_seconds = {text}")), "a").unwrap();
+        assert_eq!(chain.hops[0].duration_seconds, Some(want));
+    }
+}
+
+#[test]
+fn blank_role_session_name_is_no_name() {
+    // botocore generates a name for an empty one and leaves it out of the key.
+    let chain = build(&role_with("role_session_name ="), "a").unwrap();
+    assert_eq!(chain.hops[0].role_session_name, None);
+    assert_eq!(
+        assume_role_key(&chain.hops[0]),
+        "8e3e980585dddb1d2841b4fab7107e2a3ec02cb0"
+    );
+    let chain = build(&role_with("role_session_name = me"), "a").unwrap();
+    assert_eq!(chain.hops[0].role_session_name.as_deref(), Some("me"));
+}
+
+#[test]
+fn credentials_profile_prefix_names_a_source() {
+    let config = parse_config(
+        "[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = profile ci\n",
+    )
+    .unwrap();
+    let creds = awsrole::profile_file::parse_credentials(
+        "[profile ci]\naws_access_key_id = k\naws_secret_access_key = s\n",
+    )
+    .unwrap();
+    let chain = build(&ProfileSet::merge(config, creds), "r").unwrap();
+    assert!(matches!(chain.base, Base::StaticKeys { ref profile, .. } if profile == "profile ci"));
+}
+
+#[test]
+fn a_missing_profile_names_the_ignored_sections() {
+    let set = parse_config("[profile a b]\naws_access_key_id = k\n[profile c]\nk = v\n").unwrap();
+    let e = build(&set, "a b").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::UnknownProfile);
+    assert!(
+        e.message
+            .contains("config file line 1: section [profile a b] is ignored")
+            && e.message.contains("[profile \"a b\"]"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn a_setting_followed_by_indented_lines_is_refused() {
+    // botocore reads `role_session_name =` + indented `k = v` as a dict and
+    // fails; awsrole says which line.
+    let e = build(
+        &role_with("role_session_name =\n    duration_seconds = 3600"),
+        "a",
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidValue);
+    assert_eq!(e.at.map(|a| a.line), Some(4));
+    assert!(e.message.contains("role_session_name"), "{}", e.message);
+}
