@@ -74,14 +74,14 @@ pub enum Command {
     /// Sign in to IAM Identity Center (SSO) and save the token for awsrole and the AWS CLI
     ///
     /// Opens the browser (authorization code with PKCE; the redirect comes back to 127.0.0.1 only) or, with --device-code and automatically over SSH, without a display or in a container, shows a code to enter on any device. The token, its refresh token and the client registration go to the AWS CLI's ~/.aws/sso/cache, so `aws sso login` and awsrole use each other's sign-in. Every command that needs the token refreshes it silently when less than 15 minutes are left.
-    #[command(after_help = crate::commands::login::LOGIN_EXAMPLES)]
-    Login(crate::commands::login::LoginCli),
+    #[command(after_help = LOGIN_EXAMPLES)]
+    Login(LoginCli),
 
     /// Remove IAM Identity Center sign-in tokens and the credentials that came from them
     ///
     /// Deletes the session's token from ~/.aws/sso/cache and, from ~/.aws/cli/cache, the role credentials of every profile that uses the session (the AWS CLI's SSO role entries and the roles assumed from them). Says on stderr what it removed.
-    #[command(after_help = crate::commands::logout::LOGOUT_EXAMPLES)]
-    Logout(crate::commands::logout::LogoutCli),
+    #[command(after_help = LOGOUT_EXAMPLES)]
+    Logout(LogoutCli),
 
     /// Print a shell completion script
     ///
@@ -334,3 +334,48 @@ pub struct ClearCli {
     #[arg(long, conflicts_with = "profile")]
     pub all: bool,
 }
+
+#[derive(Args, Debug)]
+pub struct LoginCli {
+    /// Profile whose IAM Identity Center session to sign in to (a role profile signs in to its SSO source) [default: $AWS_PROFILE, then $AWS_DEFAULT_PROFILE, then `default`]
+    #[arg(conflicts_with = "sso_session")]
+    pub profile: Option<String>,
+
+    /// Sign in to this [sso-session] instead of a profile's
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+
+    /// Sign in with a code shown on stderr instead of the browser redirect (the default without a display or over SSH)
+    #[arg(long)]
+    pub device_code: bool,
+
+    /// How long to wait for the browser to come back
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+}
+
+pub const LOGIN_EXAMPLES: &str = "\
+Examples:
+  awsrole login dev                     browser sign-in for profile dev's session
+  awsrole login --sso-session corp      sign in to [sso-session corp]
+  awsrole login dev --device-code       show a code to enter on another device";
+
+#[derive(Args, Debug)]
+pub struct LogoutCli {
+    /// Profile whose IAM Identity Center session to sign out of [default: $AWS_PROFILE, then $AWS_DEFAULT_PROFILE, then `default`]
+    #[arg(conflicts_with_all = ["sso_session", "all"])]
+    pub profile: Option<String>,
+
+    /// Sign out of this [sso-session]
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    pub sso_session: Option<String>,
+
+    /// Sign out of every session in the config files
+    #[arg(long)]
+    pub all: bool,
+}
+
+pub const LOGOUT_EXAMPLES: &str = "\
+Examples:
+  awsrole logout dev                    forget the sign-in of profile dev's session
+  awsrole logout --all                  forget every IAM Identity Center sign-in";

@@ -2,6 +2,7 @@
 //! names, same JSON, atomic writes and a per-key lock so that concurrent
 //! refreshes make one STS call ([`single_flight`]).
 
+mod lifetime;
 mod lock;
 mod single_flight;
 
@@ -18,6 +19,7 @@ use crate::creds::Credentials;
 use crate::pyjson::{Py, dumps};
 use crate::timefmt::{format_utc, parse_expiration};
 
+pub use lifetime::{DEFAULT_SESSION, Lifetime};
 pub use lock::{KeyLock, LockError};
 pub use single_flight::{Entry, Kind, single_flight};
 

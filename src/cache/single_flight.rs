@@ -10,10 +10,10 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::Lifetime;
 use super::{Cache, LOCK_TIMEOUT, RoleCredentials, expiry_note, is_fresh};
 use crate::creds::Credentials;
 use crate::error::{Error, Status};
-use crate::sts::Lifetime;
 use crate::style::short_duration;
 
 /// One cache entry to read or refresh.

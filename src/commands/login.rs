@@ -1,41 +1,13 @@
 //! `awsrole login [PROFILE | --sso-session NAME] [--device-code]`: sign in
 //! to IAM Identity Center and save the token in the AWS CLI's SSO cache.
 
-use std::time::Duration;
-
-use clap::Args;
-
 use crate::Getenv;
 use crate::chain::Base;
+use crate::cli::LoginCli;
 use crate::config::{self, Config};
 use crate::error::{Error, Status};
 use crate::sso::Session;
 use crate::sso::login::{self, LoginOptions};
-
-#[derive(Args, Debug)]
-pub struct LoginCli {
-    /// Profile whose IAM Identity Center session to sign in to (a role profile signs in to its SSO source) [default: $AWS_PROFILE, then $AWS_DEFAULT_PROFILE, then `default`]
-    #[arg(conflicts_with = "sso_session")]
-    pub profile: Option<String>,
-
-    /// Sign in to this [sso-session] instead of a profile's
-    #[arg(long, value_name = "NAME")]
-    pub sso_session: Option<String>,
-
-    /// Sign in with a code shown on stderr instead of the browser redirect (the default without a display or over SSH)
-    #[arg(long)]
-    pub device_code: bool,
-
-    /// How long to wait for the browser to come back
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
-    pub timeout: Duration,
-}
-
-pub const LOGIN_EXAMPLES: &str = "\
-Examples:
-  awsrole login dev                     browser sign-in for profile dev's session
-  awsrole login --sso-session corp      sign in to [sso-session corp]
-  awsrole login dev --device-code       show a code to enter on another device";
 
 pub fn run(args: &LoginCli, getenv: Getenv) -> Result<String, Error> {
     let config = Config::load(getenv)?;

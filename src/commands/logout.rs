@@ -9,35 +9,14 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use clap::Args;
-
 use crate::Getenv;
 use crate::cache::{self, sha1_hex};
 use crate::chain::Base;
+use crate::cli::LogoutCli;
 use crate::config::{self, Config};
 use crate::error::{Error, Status};
 use crate::sso::token_cache::TokenCache;
 use crate::sso::{Session, cache_dir};
-
-#[derive(Args, Debug)]
-pub struct LogoutCli {
-    /// Profile whose IAM Identity Center session to sign out of [default: $AWS_PROFILE, then $AWS_DEFAULT_PROFILE, then `default`]
-    #[arg(conflicts_with_all = ["sso_session", "all"])]
-    pub profile: Option<String>,
-
-    /// Sign out of this [sso-session]
-    #[arg(long, value_name = "NAME", conflicts_with = "all")]
-    pub sso_session: Option<String>,
-
-    /// Sign out of every session in the config files
-    #[arg(long)]
-    pub all: bool,
-}
-
-pub const LOGOUT_EXAMPLES: &str = "\
-Examples:
-  awsrole logout dev                    forget the sign-in of profile dev's session
-  awsrole logout --all                  forget every IAM Identity Center sign-in";
 
 pub fn run(args: &LogoutCli, getenv: Getenv) -> Result<String, Error> {
     let config = Config::load(getenv)?;

@@ -61,7 +61,7 @@ impl Refresh for AssumeRole<'_> {
             kind: Kind::Credentials,
             min_ttl: cx.opts.min_ttl,
             force: cx.opts.refresh && self.last,
-            lifetime: sts::Lifetime::assume_role(
+            lifetime: crate::cache::Lifetime::assume_role(
                 self.hop.duration_seconds,
                 at.trim_end_matches(": "),
             ),

@@ -31,7 +31,7 @@ impl Refresh for MfaSession<'_> {
             kind: Kind::MfaSession,
             min_ttl: cx.opts.min_ttl,
             force: false,
-            lifetime: crate::sts::Lifetime::mfa_session(self.lifetime),
+            lifetime: crate::cache::Lifetime::mfa_session(self.lifetime),
             handed_out: false,
         })
     }

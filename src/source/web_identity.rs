@@ -72,7 +72,7 @@ impl Refresh for WebIdentity<'_> {
             kind: Kind::Credentials,
             min_ttl: cx.opts.min_ttl,
             force: cx.opts.refresh && self.last,
-            lifetime: sts::Lifetime::web_identity(),
+            lifetime: crate::cache::Lifetime::web_identity(),
             handed_out: self.last,
         })
     }

@@ -12,7 +12,7 @@ use crate::error::{Error, Status};
 pub fn sign_in(session: &Session, oidc: &Oidc, reg: &Registration) -> Result<Issued, Error> {
     let auth = oidc
         .start_device(reg, &session.start_url)
-        .map_err(|e| super::login::oidc_error(session, oidc, e))?;
+        .map_err(|e| super::oidc::oidc_error(session, oidc, e))?;
     eprintln!(
         "awsrole: to sign in to {}, open this page in a browser on any device:\n\n    {}\n\n  and enter the code:  {}\n",
         session.describe(),
@@ -65,7 +65,7 @@ pub fn sign_in(session: &Session, oidc: &Oidc, reg: &Registration) -> Result<Iss
                     ),
                 ));
             }
-            Err(e) => return Err(super::login::oidc_error(session, oidc, e)),
+            Err(e) => return Err(super::oidc::oidc_error(session, oidc, e)),
         }
         if Instant::now() >= deadline {
             return Err(Error::new(

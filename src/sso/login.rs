@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use super::callback::{Callback, CallbackError};
-use super::oidc::{self, Grant, Issued, Oidc, OidcError};
+use super::oidc::{self, Grant, Issued, Oidc};
 use super::token_cache::{Registration, TokenCache};
 use super::{Session, cache_dir, pkce};
 use crate::Getenv;
@@ -127,7 +127,7 @@ fn registration(
 ) -> Result<Registration, Error> {
     let key = session.registration_key();
     let wanted: Vec<&str> = if grants.is_empty() {
-        vec![oidc::DEVICE_GRANT]
+        vec![super::token_cache::DEVICE_GRANT]
     } else {
         grants.to_vec()
     };
@@ -143,7 +143,7 @@ fn registration(
     }
     let reg = oidc
         .register(session, grants)
-        .map_err(|e| oidc_error(session, oidc, e))?;
+        .map_err(|e| oidc::oidc_error(session, oidc, e))?;
     if let Err(e) = cache.write_registration(&key, &reg) {
         eprintln!(
             "awsrole: warning: could not save the client registration to {}: {e}",
@@ -229,7 +229,7 @@ fn browser_sign_in(
             redirect_uri: &redirect,
         },
     )
-    .map_err(|e| oidc_error(session, oidc, e))
+    .map_err(|e| oidc::oidc_error(session, oidc, e))
 }
 
 /// `$BROWSER URL`, else xdg-open (Linux) or open (macOS); a failure only
@@ -264,25 +264,6 @@ fn query_escape(s: &str) -> String {
         }
     }
     out
-}
-
-/// An OIDC error during login, for the user.
-pub fn oidc_error(session: &Session, oidc: &Oidc, e: OidcError) -> Error {
-    if e.unreachable() {
-        return Error::new(
-            Status::Unreachable,
-            format!(
-                "{} (IAM Identity Center at {} for {}); check the network, sso_region and any AWS_ENDPOINT_URL_SSO_OIDC setting",
-                e.message,
-                oidc.endpoint,
-                session.describe()
-            ),
-        );
-    }
-    Error::new(
-        Status::Sts,
-        format!("{} (signing in to {})", e.message, session.describe()),
-    )
 }
 
 #[cfg(test)]

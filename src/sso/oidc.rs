@@ -10,10 +10,10 @@ use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
 use super::Session;
-use super::token_cache::{Registration, Token};
+use super::token_cache::{DEVICE_GRANT, Registration, Token};
+use crate::error::{Error, Status};
 use crate::sts::{self, Sts};
 
-pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 pub const CODE_GRANT: &str = "authorization_code";
 pub const REFRESH_GRANT: &str = "refresh_token";
 /// The redirect URI registered for PKCE; the port is added per login.
@@ -301,4 +301,23 @@ where
             message: format!("SSO-OIDC {op} failed: {}", sts::source_chain(&err)),
         },
     }
+}
+
+/// An OIDC error during login, for the user.
+pub fn oidc_error(session: &Session, oidc: &Oidc, e: OidcError) -> Error {
+    if e.unreachable() {
+        return Error::new(
+            Status::Unreachable,
+            format!(
+                "{} (IAM Identity Center at {} for {}); check the network, sso_region and any AWS_ENDPOINT_URL_SSO_OIDC setting",
+                e.message,
+                oidc.endpoint,
+                session.describe()
+            ),
+        );
+    }
+    Error::new(
+        Status::Sts,
+        format!("{} (signing in to {})", e.message, session.describe()),
+    )
 }

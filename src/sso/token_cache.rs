@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::cache::{Cache, KeyLock, LockError};
+
+/// The OAuth device-code grant type.
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 use crate::pyjson::{Py, dumps};
 use crate::timefmt::{format_utc, parse_expiration};
 
@@ -158,7 +161,7 @@ impl Registration {
     pub fn fits(&self, now: SystemTime, grant_types: &[&str]) -> bool {
         let allowed = |g: &str| {
             if self.grant_types.is_empty() {
-                g == super::oidc::DEVICE_GRANT || g == "refresh_token"
+                g == DEVICE_GRANT || g == "refresh_token"
             } else {
                 self.grant_types.iter().any(|x| x == g)
             }
@@ -300,7 +303,7 @@ mod tests {
             Registration::parse(device.to_json().as_bytes()),
             Some(device.clone())
         );
-        assert!(device.fits(at(1_700_000_000), &[crate::sso::oidc::DEVICE_GRANT]));
+        assert!(device.fits(at(1_700_000_000), &[DEVICE_GRANT]));
         assert!(!device.fits(at(1_700_000_000), &["authorization_code"]));
     }
 }

@@ -18,10 +18,7 @@ use crate::creds::Credentials;
 use crate::error::{Error, Status};
 
 mod foreign;
-mod lifetime;
 mod wording;
-
-pub use lifetime::{DEFAULT_SESSION, Lifetime};
 
 use wording::{Call, call_error, role_credentials};
 
