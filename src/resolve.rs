@@ -66,7 +66,7 @@ pub fn credentials(name: &str, opts: &Options, getenv: Getenv) -> Result<Resolve
         endpoint: endpoint::configured_endpoint("sts", profile, &config.set, getenv),
     };
     let cx = Context::new(&config, getenv, opts, cache, target);
-    let credentials = source::for_chain(&chain, &cx).credentials(&cx)?;
+    let credentials = source::chain_credentials(&chain, &cx)?;
     Ok(Resolved {
         profile: name.to_string(),
         credentials,

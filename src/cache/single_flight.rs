@@ -16,6 +16,8 @@ pub struct Entry<'a> {
     pub profile: &'a str,
     /// What `--verbose` calls the entry (a role ARN, an MFA device).
     pub label: String,
+    /// The role the entry must be for (its `AssumedRoleUser.Arn`), if any.
+    pub role_arn: Option<&'a str>,
     pub kind: Kind,
     /// Entries with less time left than this count as expired.
     pub min_ttl: Duration,
@@ -73,15 +75,34 @@ pub fn single_flight<S>(
     prepare: impl FnOnce() -> Result<S, Error>,
     fetch: impl FnOnce(S) -> Result<RoleCredentials, Error>,
 ) -> Result<Credentials, Error> {
+    match lookup(cache, entry) {
+        Ok(c) => Ok(c),
+        Err(miss) => {
+            let input = prepare()?;
+            refresh(cache, entry, miss, || fetch(input))
+        }
+    }
+}
+
+/// A miss seen by [`lookup`], to hand to [`refresh`].
+pub struct Miss {
+    seen: Option<SystemTime>,
+}
+
+/// The first half of [`single_flight`]: the entry's fresh credentials, or a
+/// miss. Chains walk their hops with it from the last one down, then
+/// [`refresh`] the missed ones upwards (no recursion, whatever the length).
+pub fn lookup(cache: Option<&Cache>, entry: &Entry) -> Result<Credentials, Miss> {
     let Some(cache) = cache else {
-        return fetch(prepare()?).map(|r| r.credentials);
+        return Err(Miss { seen: None });
     };
     let key = entry.key.as_str();
     let label = &entry.label;
     let path = cache.entry_path(key);
-    let fresh = |c: &Credentials| is_fresh(c, SystemTime::now(), entry.min_ttl);
     if !entry.force
-        && let Some(c) = cache.read(key).filter(fresh)
+        && let Some(c) = cache
+            .read_role(key, entry.role_arn)
+            .filter(|c| fresh(entry, c))
     {
         crate::verbose!("{label}: cache hit {}", expiry_note(&c, &path));
         return Ok(c);
@@ -95,9 +116,29 @@ pub fn single_flight<S>(
             "missing, unusable or expiring within --min-ttl"
         }
     );
-    let seen = cache.modified(key);
-    let input = prepare()?;
+    Err(Miss {
+        seen: cache.modified(key),
+    })
+}
 
+fn fresh(entry: &Entry, c: &Credentials) -> bool {
+    is_fresh(c, SystemTime::now(), entry.min_ttl)
+}
+
+/// The second half of [`single_flight`]: under the entry's lock, use what
+/// another process wrote meanwhile, or `fetch` and write.
+pub fn refresh(
+    cache: Option<&Cache>,
+    entry: &Entry,
+    miss: Miss,
+    fetch: impl FnOnce() -> Result<RoleCredentials, Error>,
+) -> Result<Credentials, Error> {
+    let Some(cache) = cache else {
+        return fetch().map(|r| r.credentials);
+    };
+    let key = entry.key.as_str();
+    let label = &entry.label;
+    let path = cache.entry_path(key);
     let lock = cache
         .lock_for_refresh(
             key,
@@ -107,10 +148,12 @@ pub fn single_flight<S>(
             entry.kind.not_cached(),
         )
         .map_err(|e| Error::new(Status::Failure, e.to_string()))?;
-    let rewritten = cache.modified(key) != seen;
+    let rewritten = cache.modified(key) != miss.seen;
     if lock.is_some()
         && (!entry.force || rewritten)
-        && let Some(c) = cache.read(key).filter(fresh)
+        && let Some(c) = cache
+            .read_role(key, entry.role_arn)
+            .filter(|c| fresh(entry, c))
     {
         crate::verbose!(
             "{label}: refreshed by another process meanwhile {}",
@@ -119,7 +162,7 @@ pub fn single_flight<S>(
         return Ok(c);
     }
 
-    let answer = fetch(input)?;
+    let answer = fetch()?;
     if lock.is_some() {
         match cache.write(key, &answer.to_cache_json()) {
             Err(e) => eprintln!("{}", entry.kind.write_failed(&path, &e)),
@@ -155,6 +198,7 @@ mod tests {
             key: "k".into(),
             profile: "p",
             label: "role".into(),
+            role_arn: None,
             kind: Kind::Credentials,
             min_ttl: Duration::from_secs(60),
             force,
