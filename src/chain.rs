@@ -111,7 +111,12 @@ pub enum ErrorKind {
     NoCredentials,
     InvalidWebIdentity,
     InvalidSso,
+    TooLong,
 }
+
+/// Role hops a chain may have: far above real use (each hop is an
+/// AssumeRole call); botocore has no limit of its own.
+pub const MAX_HOPS: usize = 64;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainError {
@@ -157,25 +162,132 @@ pub fn build(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
             message,
         ));
     };
+    // A loop, not recursion: a chain may be as long as the files are.
     let mut visited = vec![selected.to_string()];
     let mut hops = Vec::new();
-    let base = resolve_profile(set, profile, selected, true, &mut visited, &mut hops)?;
+    let (mut name, mut section, mut is_selected) = (selected, profile, true);
+    let base = loop {
+        let step = resolve_profile(set, section, name, is_selected, &visited, &mut hops)?;
+        if hops.len() > MAX_HOPS {
+            return Err(too_long(set, selected));
+        }
+        match step {
+            Step::Base(base) => break base,
+            Step::Source(source_name, source) => {
+                visited.push(source_name.to_string());
+                (name, section, is_selected) = (source_name, source, false);
+            }
+        }
+    };
     hops.reverse();
     Ok(Chain { base, hops })
 }
 
+/// What one profile leads to: the chain's base, or its source profile.
+enum Step<'s> {
+    Base(Base),
+    Source(&'s str, &'s Section),
+}
+
+/// The error for a chain longer than [`MAX_HOPS`], naming its first
+/// profiles and pointing at the selected profile's `source_profile`.
+pub fn too_long(set: &ProfileSet, selected: &str) -> ChainError {
+    let mut names = vec![format!("`{selected}`")];
+    let mut at = set.profiles.get(selected);
+    while names.len() < 4
+        && let Some(next) = at.and_then(|p| p.get("source_profile"))
+    {
+        names.push(format!("`{next}`"));
+        at = set.profiles.get(next);
+    }
+    let section = set.profiles.get(selected);
+    let mut e = ChainError::new(
+        ErrorKind::TooLong,
+        section,
+        selected,
+        format!(
+            "the source_profile chain of `{selected}` has more than {MAX_HOPS} role hops ({} -> ...); awsrole stops at {MAX_HOPS} (far above real use: each hop is an AssumeRole call): point a profile along it at one with credentials",
+            names.join(" -> ")
+        ),
+    );
+    if let Some(section) = section {
+        e = e.at_key(section, "source_profile");
+    }
+    e
+}
+
+/// The profiles whose chain has more than [`MAX_HOPS`] role hops, found for
+/// every profile at once in time linear in the number of profiles (`list`
+/// on a pathological file), with the hop rules of [`build`]; loops and
+/// other errors are left to [`build`].
+pub fn overlong(set: &ProfileSet) -> std::collections::HashSet<&str> {
+    use std::collections::HashMap;
+    fn next(p: &Section) -> Option<&str> {
+        if p.get("web_identity_token_file").is_some() || p.get("role_arn").is_none() {
+            return None;
+        }
+        p.get("source_profile")
+    }
+    let own_hop = |p: &Section| {
+        usize::from(p.get("role_arn").is_some() && p.get("web_identity_token_file").is_none())
+    };
+    // Role hops of a profile's chain when it is a source (its own static
+    // keys win): walked once per profile, iteratively.
+    let mut depth: HashMap<&str, usize> = HashMap::new();
+    for start in set.profiles.keys() {
+        let mut path: Vec<&str> = Vec::new();
+        let mut on_path: HashMap<&str, usize> = HashMap::new();
+        let mut cur = start.as_str();
+        let mut tail = loop {
+            if let Some(&n) = depth.get(cur) {
+                break n;
+            }
+            let Some(p) = set.profiles.get(cur) else {
+                break 0;
+            };
+            if has_static_keys(p) {
+                depth.insert(cur, 0);
+                break 0;
+            }
+            if let Some(&i) = on_path.get(cur) {
+                // A loop: endless, so as long as it is (build words it).
+                let len = path.len() - i;
+                for name in path.drain(i..) {
+                    depth.insert(name, len);
+                }
+                break len;
+            }
+            on_path.insert(cur, path.len());
+            path.push(cur);
+            match next(p) {
+                Some(n) => cur = n,
+                None => break 0,
+            }
+        };
+        while let Some(name) = path.pop() {
+            tail += own_hop(&set.profiles[name]);
+            depth.insert(name, tail);
+        }
+    }
+    set.profiles
+        .iter()
+        .filter(|(_, p)| next(p).is_some_and(|n| 1 + depth.get(n).copied().unwrap_or(0) > MAX_HOPS))
+        .map(|(name, _)| name.as_str())
+        .collect()
+}
+
 /// Resolve one profile; role hops are pushed outermost first.
-fn resolve_profile(
-    set: &ProfileSet,
-    profile: &Section,
+fn resolve_profile<'s>(
+    set: &'s ProfileSet,
+    profile: &'s Section,
     name: &str,
     selected: bool,
-    visited: &mut Vec<String>,
+    visited: &[String],
     hops: &mut Vec<RoleHop>,
-) -> Result<Base, ChainError> {
+) -> Result<Step<'s>, ChainError> {
     // A source profile's static keys win over its own role_arn.
     if !selected && has_static_keys(profile) {
-        return static_keys(profile, name);
+        return static_keys(profile, name).map(Step::Base);
     }
     let role_arn = profile.get("role_arn");
     if let Some(token_file) = profile.get("web_identity_token_file") {
@@ -190,15 +302,15 @@ fn resolve_profile(
             )
             .at_key(profile, "web_identity_token_file"));
         };
-        return Ok(Base::WebIdentity {
+        return Ok(Step::Base(Base::WebIdentity {
             profile: name.to_string(),
             role_arn: role_arn.to_string(),
             token_file: token_file.to_string(),
             session_name: profile.get("role_session_name").map(str::to_string),
-        });
+        }));
     }
     let Some(role_arn) = role_arn else {
-        return non_role_base(set, profile, name);
+        return non_role_base(set, profile, name).map(Step::Base);
     };
     hops.push(role_hop(profile, name, role_arn));
 
@@ -240,10 +352,10 @@ fn resolve_profile(
                     .at_key(profile, "credential_source"));
                 }
             };
-            Ok(Base::Named {
+            Ok(Step::Base(Base::Named {
                 profile: name.to_string(),
                 source,
-            })
+            }))
         }
         (Some(source_name), None) => {
             let Some(source) = set.profiles.get(source_name) else {
@@ -260,7 +372,7 @@ fn resolve_profile(
             if visited.iter().any(|v| v == source_name) {
                 // A profile may name itself to use its own static keys.
                 if source_name == name && has_static_keys(source) {
-                    return static_keys(source, source_name);
+                    return static_keys(source, source_name).map(Step::Base);
                 }
                 let mut path = visited.join(" -> ");
                 path.push_str(" -> ");
@@ -275,8 +387,7 @@ fn resolve_profile(
                 )
                 .at_key(profile, "source_profile"));
             }
-            visited.push(source_name.to_string());
-            resolve_profile(set, source, source_name, false, visited, hops)
+            Ok(Step::Source(source_name, source))
         }
     }
 }

@@ -87,13 +87,21 @@ pub fn entries(config: &Config, now: SystemTime) -> Vec<Entry> {
     let cache = config.cache_dir().map(Cache::new);
     let mut names: Vec<&String> = config.set.profiles.keys().collect();
     names.sort();
+    // Found for all at once: walking each overlong chain would take long.
+    let overlong = chain::overlong(&config.set);
     names
         .into_iter()
-        .map(|name| entry(config, name, cache.as_ref(), now))
+        .map(|name| entry(config, name, cache.as_ref(), now, &overlong))
         .collect()
 }
 
-fn entry(config: &Config, name: &str, cache: Option<&Cache>, now: SystemTime) -> Entry {
+fn entry(
+    config: &Config,
+    name: &str,
+    cache: Option<&Cache>,
+    now: SystemTime,
+    overlong: &std::collections::HashSet<&str>,
+) -> Entry {
     let region = config.set.profiles[name].get("region").map(str::to_string);
     let mut e = Entry {
         name: name.to_string(),
@@ -108,7 +116,12 @@ fn entry(config: &Config, name: &str, cache: Option<&Cache>, now: SystemTime) ->
         cached: None,
         error: None,
     };
-    let chain = match chain::build(&config.set, name) {
+    let built = if overlong.contains(name) {
+        Err(chain::too_long(&config.set, name))
+    } else {
+        chain::build(&config.set, name)
+    };
+    let chain = match built {
         Ok(c) => c,
         Err(err) if err.kind == chain::ErrorKind::NoCredentials && err.profile == name => {
             e.kind = "none";

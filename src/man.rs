@@ -247,7 +247,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "The shell to print for when --shell is not given and the calling shell cannot be told from the parent process.",
     ),
     (
-        "COMPLETE",
+        "AWSROLE_COMPLETE",
         "Set by the completion scripts when they run awsrole at a Tab (with _CLAP_COMPLETE_INDEX, _CLAP_IFS and similar); awsrole then prints candidates instead of running a command. See awsrole-completions(1).",
     ),
     (

@@ -24,6 +24,19 @@ pub struct Entry<'a> {
     /// `--refresh`: skip a valid entry, unless another process rewrote it
     /// while we waited for the lock.
     pub force: bool,
+    /// How long to wait for another process refreshing it
+    /// ([`lock_timeout`]).
+    pub lock_timeout: Duration,
+}
+
+/// [`LOCK_TIMEOUT`]; under `--no-input` (the prompt hook) 10 s, within the
+/// hook's 12 s: the holder may be waiting for someone to type.
+pub fn lock_timeout(no_input: bool) -> Duration {
+    if no_input {
+        Duration::from_secs(10)
+    } else {
+        LOCK_TIMEOUT
+    }
 }
 
 /// What an entry holds, for the wording of warnings.
@@ -143,7 +156,7 @@ pub fn refresh(
         .lock_for_refresh(
             key,
             entry.profile,
-            LOCK_TIMEOUT,
+            entry.lock_timeout,
             entry.kind.lock_name(),
             entry.kind.not_cached(),
         )
@@ -202,6 +215,7 @@ mod tests {
             kind: Kind::Credentials,
             min_ttl: Duration::from_secs(60),
             force,
+            lock_timeout: LOCK_TIMEOUT,
         }
     }
 

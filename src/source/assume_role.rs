@@ -65,6 +65,7 @@ impl AssumeRole<'_> {
             kind: Kind::Credentials,
             min_ttl: cx.opts.min_ttl,
             force: cx.opts.refresh && self.last,
+            lock_timeout: crate::cache::lock_timeout(cx.opts.no_input),
         })
     }
 

@@ -32,6 +32,7 @@ impl Refresh for MfaSession<'_> {
             kind: Kind::MfaSession,
             min_ttl: cx.opts.min_ttl,
             force: false,
+            lock_timeout: crate::cache::lock_timeout(cx.opts.no_input),
         })
     }
 
