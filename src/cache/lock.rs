@@ -122,7 +122,7 @@ fn open_lock_file(path: &Path) -> io::Result<File> {
 /// Who holds a lock, as far as we can vouch for it: the file is our own,
 /// but only the exact text an awsrole writes is repeated (its PID);
 /// anything else is "another process".
-fn lock_holder(file: &File) -> String {
+pub fn lock_holder(file: &File) -> String {
     use std::os::unix::fs::FileExt;
     // read_at: the file offset stays at 0 for our own write later.
     let mut text = [0u8; 120];

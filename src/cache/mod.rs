@@ -20,7 +20,7 @@ use crate::creds::Credentials;
 use crate::pyjson::{Py, dumps};
 use crate::timefmt::{format_utc, parse_expiration};
 
-pub use lock::{KeyLock, LockError};
+pub use lock::{KeyLock, LockError, lock_holder};
 pub use single_flight::{Entry, Kind, Miss, lock_timeout, lookup, refresh, single_flight};
 pub use trust::geteuid;
 use trust::{Untrusted, open_own_file};

@@ -12,11 +12,14 @@
 //! path never reaches their network code.
 //!
 //! Which code does the work, and why:
-//! - EC2 instance metadata (IMDSv2), ECS/container credentials, IAM Identity
-//!   Center (SSO) and `credential_process` use aws-config's own providers,
-//!   driven by awsrole's one runtime and its one rustls (ring) HTTP client.
-//!   Their protocols (token TTLs, full-URI address rules, the SSO token cache
-//!   and its refresh, the process JSON) are exactly what the SDK maintains.
+//! - EC2 instance metadata (IMDSv2), ECS/container credentials and IAM
+//!   Identity Center (SSO) use aws-config's own providers, driven by
+//!   awsrole's one runtime and its one rustls (ring) HTTP client. Their
+//!   protocols (token TTLs, full-URI address rules, the SSO token cache and
+//!   its refresh) are exactly what the SDK maintains.
+//! - `credential_process` is run by awsrole's own bounded runner
+//!   (`bounded_process`): aws-config's provider has no time or output limit
+//!   and would hold a flood in memory. The JSON is the AWS CLI's Version 1.
 //! - Web identity is awsrole's own AssumeRoleWithWebIdentity call (unsigned,
 //!   through aws-sdk-sts): the AWS CLI caches its answer under a key of its
 //!   own, and aws-config's provider neither caches nor returns the whole

@@ -64,6 +64,19 @@ impl Source for Process<'_> {
         );
         let out = bounded_process::run(command, env, false, !no_input, &limits)
             .map_err(|e| fail(e.to_string()))?;
+        // An awsrole below that needed a code it may not ask for: so do we
+        // (the hook then says "needs an MFA code", not "STS refused").
+        if no_input
+            && out.status.code() == Some(Status::Mfa as i32)
+            && crate::process_loop::awsrole_process_target(command).is_some()
+        {
+            return Err(Error::new(
+                Status::Mfa,
+                format!(
+                    "{at}profile `{profile}`: its credential_process (awsrole) needs an MFA code, and input is off (--no-input or AWSROLE_NO_INPUT); run `awsrole env {profile}` in a terminal to enter it"
+                ),
+            ));
+        }
         if !out.status.success() {
             let said = bounded_process::quote_stderr(&out.stderr, MAX_STDERR);
             return Err(fail(if said.is_empty() {
