@@ -243,6 +243,10 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "Read by the prompt hook: with prompt, a refresh may ask for an MFA code at the prompt; otherwise the hook says once which command to run.",
     ),
     (
+        "AWSROLE_NO_INPUT",
+        "1 (or true, yes): as --no-input, for env, exec and credential-process. awsrole sets it for the credential_process and mfa_process commands it runs under --no-input (the prompt hook), so that an awsrole among them never asks for a code either.",
+    ),
+    (
         "SHELL",
         "The shell to print for when --shell is not given and the calling shell cannot be told from the parent process.",
     ),
