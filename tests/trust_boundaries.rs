@@ -390,6 +390,32 @@ fn the_hook_never_prompts_for_mfa_through_credential_process() {
 }
 
 #[test]
+fn outside_the_hook_credential_process_still_asks_on_the_terminal() {
+    // The child runs in its own process group (so that a time limit can
+    // kill all of it) but gets the terminal's foreground for its run.
+    let home = TestHome::new().with_moto();
+    let role = arn(&unique("viaproc-ask"));
+    home.write_config(&format!(
+        "{BASE}[profile mfarole]\nrole_arn = {role}\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/ask\n\
+         [profile viaproc]\ncredential_process = {} credential-process mfarole\n",
+        sh_quote(&awsrole_bin().to_string_lossy())
+    ));
+    let tmux = home.tmux("exec bash --noprofile --norc", 200, 40);
+    tmux.send_line(&format!(
+        "eval \"$({} env viaproc)\"; echo \"rc=$? key=${{AWS_ACCESS_KEY_ID:+set}}\"",
+        sh_quote(&awsrole_bin().to_string_lossy())
+    ));
+    tmux.wait_for(
+        "Enter MFA code for arn:aws:iam::123456789012:mfa/ask:",
+        Duration::from_secs(30),
+    );
+    tmux.send_line("123456");
+    let screen = tmux.wait_for("rc=", Duration::from_secs(30));
+    assert!(screen.contains("rc=0 key=set"), "{screen}");
+    assert_eq!(moto().count("AssumeRole", "RoleArn", &role), 1);
+}
+
+#[test]
 fn awsrole_no_input_in_the_environment_is_honoured() {
     let home = TestHome::new().with_moto();
     let role = arn(&unique("noinput-env"));
