@@ -155,11 +155,11 @@ fn collect(child: &mut Child, limits: &Limits) -> Result<Outcome, Failure> {
             return Err(Failure::TimedOut(limits.timeout));
         }
         let mut fds: Vec<libc::pollfd> = [
-            &stdout.as_ref().map(|s| s.as_raw_fd()),
-            &stderr.as_ref().map(|s| s.as_raw_fd()),
+            stdout.as_ref().map(|s| s.as_raw_fd()),
+            stderr.as_ref().map(|s| s.as_raw_fd()),
         ]
-        .iter()
-        .filter_map(|fd| **fd)
+        .into_iter()
+        .flatten()
         .map(|fd| libc::pollfd {
             fd,
             events: libc::POLLIN,
