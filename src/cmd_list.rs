@@ -157,7 +157,7 @@ fn entry(
         e.error = Some(err.message);
     }
     if let (Some(cache), Some(last)) = (cache, chain.hops.last())
-        && let Some(c) = cache.read(&cache::assume_role_key(last))
+        && let Some(c) = cache.read_role(&cache::assume_role_key(last), Some(&last.role_arn))
         && let Some(expiration) = c.expiration
     {
         e.cached = Some(Cached {

@@ -37,6 +37,15 @@ fn two_users(test: &str) -> Option<(u32, u32)> {
         );
         return None;
     }
+    let mut dir = awsrole_bin();
+    while dir.pop() {
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert!(
+            mode & 0o001 != 0,
+            "{} is not searchable by other users",
+            dir.display()
+        );
+    }
     // Unused by anything on the machine: not in /etc/passwd, no process.
     let base = 61000 + (std::process::id() % 1000) * 2;
     Some((base, base + 1))
@@ -53,24 +62,10 @@ fn as_user(uid: u32, program: &Path) -> Command {
     c
 }
 
-/// The awsrole binary copied where any user may run it.
-fn shared_awsrole() -> PathBuf {
-    static ONCE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    ONCE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("awsrole-trust-bin-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let bin = dir.join("awsrole");
-        std::fs::copy(awsrole_bin(), &bin).unwrap();
-        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
-        bin
-    })
-    .clone()
-}
-
 /// awsrole run by `uid` in `home` (which `uid` owns).
 fn awsrole_as(home: &TestHome, uid: u32, args: &[&str]) -> Output {
-    let mut c = as_user(uid, &shared_awsrole());
+    // Every folder above the binary is world-searchable (checked below).
+    let mut c = as_user(uid, &awsrole_bin());
     c.env_clear()
         .envs(home.clean_env())
         .current_dir("/")
@@ -402,7 +397,7 @@ fn outside_the_hook_credential_process_still_asks_on_the_terminal() {
     ));
     let tmux = home.tmux("exec bash --noprofile --norc", 200, 40);
     tmux.send_line(&format!(
-        "eval \"$({} env viaproc)\"; echo \"rc=$? key=${{AWS_ACCESS_KEY_ID:+set}}\"",
+        "eval \"$({} env viaproc)\"; echo \"done-$?-${{AWS_ACCESS_KEY_ID:+set}}\"",
         sh_quote(&awsrole_bin().to_string_lossy())
     ));
     tmux.wait_for(
@@ -410,8 +405,8 @@ fn outside_the_hook_credential_process_still_asks_on_the_terminal() {
         Duration::from_secs(30),
     );
     tmux.send_line("123456");
-    let screen = tmux.wait_for("rc=", Duration::from_secs(30));
-    assert!(screen.contains("rc=0 key=set"), "{screen}");
+    // Typed as `done-$?-…`: only the output reads `done-0-set`.
+    tmux.wait_for("done-0-set", Duration::from_secs(30));
     assert_eq!(moto().count("AssumeRole", "RoleArn", &role), 1);
 }
 
