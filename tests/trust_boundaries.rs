@@ -12,6 +12,7 @@ mod common;
 mod hardening_support;
 
 use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -194,6 +195,9 @@ fn lock_squat_by_another_user_neither_blocks_nor_is_written_nor_quoted() {
                 l = sh_quote(&lock.to_string_lossy())
             ))
             .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -204,8 +208,8 @@ fn lock_squat_by_another_user_neither_blocks_nor_is_written_nor_quoted() {
         let started = Instant::now();
         let out = awsrole_as(&home, victim, &["env", "readonly", "--shell", "bash"]);
         let took = started.elapsed();
-        // SAFETY: kill(2) on our own child.
-        unsafe { libc::kill(holder.id() as i32, libc::SIGKILL) };
+        // SAFETY: kill(2) on our own child's group (flock's sleep too).
+        unsafe { libc::kill(-(holder.id() as i32), libc::SIGKILL) };
         let _ = holder.wait();
         out.assert_success();
         assert!(took < Duration::from_secs(10), "{mode:o}: waited {took:?}");
@@ -676,11 +680,15 @@ fn clear_never_follows_a_lock_link_nor_quotes_a_lock() {
     let mut holder = Command::new("flock")
         .arg(&lock)
         .args(["sleep", "30"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let out = run(home.cmd().args(["clear", "r"]));
-    let _ = holder.kill();
+    // SAFETY: kill(2) on our own child's group (flock's sleep too).
+    unsafe { libc::kill(-(holder.id() as i32), libc::SIGKILL) };
     let _ = holder.wait();
     assert_ne!(out.code, 0, "{out:#?}");
     assert!(out.stderr.contains("held by another process"), "{out:#?}");
