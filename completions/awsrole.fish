@@ -1,1 +1,1 @@
-complete --keep-order --exclusive --command awsrole --arguments "(COMPLETE=fish awsrole -- (commandline --current-process --tokenize --cut-at-cursor) (commandline --current-token))"
+complete --keep-order --exclusive --command awsrole --arguments "(AWSROLE_COMPLETE=fish awsrole -- (commandline --current-process --tokenize --cut-at-cursor) (commandline --current-token))"

@@ -2,6 +2,10 @@
 //! hops. Pure: no I/O, no environment. Rules follow botocore and the
 //! cross-SDK suite (docs/compatibility.md).
 
+mod depth;
+
+pub use depth::{overlong, too_long};
+
 use crate::profile_file::{Location, ProfileSet, PyInt, Section, python_int};
 
 /// Where the first credentials in a chain come from.
@@ -114,7 +118,12 @@ pub enum ErrorKind {
     InvalidSso,
     /// A setting whose value STS would refuse (duration_seconds).
     InvalidValue,
+    TooLong,
 }
+
+/// Role hops a chain may have: far above real use (each hop is an
+/// AssumeRole call); botocore has no limit of its own.
+pub const MAX_HOPS: usize = 64;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainError {
@@ -161,25 +170,45 @@ pub fn build(set: &ProfileSet, selected: &str) -> Result<Chain, ChainError> {
             message,
         ));
     };
+    // A loop, not recursion: a chain may be as long as the files are.
     let mut visited = vec![selected.to_string()];
     let mut hops = Vec::new();
-    let base = resolve_profile(set, profile, selected, true, &mut visited, &mut hops)?;
+    let (mut name, mut section, mut is_selected) = (selected, profile, true);
+    let base = loop {
+        let step = resolve_profile(set, section, name, is_selected, &visited, &mut hops)?;
+        if hops.len() > MAX_HOPS {
+            return Err(too_long(set, selected));
+        }
+        match step {
+            Step::Base(base) => break base,
+            Step::Source(source_name, source) => {
+                visited.push(source_name.to_string());
+                (name, section, is_selected) = (source_name, source, false);
+            }
+        }
+    };
     hops.reverse();
     Ok(Chain { base, hops })
 }
 
+/// What one profile leads to: the chain's base, or its source profile.
+enum Step<'s> {
+    Base(Base),
+    Source(&'s str, &'s Section),
+}
+
 /// Resolve one profile; role hops are pushed outermost first.
-fn resolve_profile(
-    set: &ProfileSet,
-    profile: &Section,
+fn resolve_profile<'s>(
+    set: &'s ProfileSet,
+    profile: &'s Section,
     name: &str,
     selected: bool,
-    visited: &mut Vec<String>,
+    visited: &[String],
     hops: &mut Vec<RoleHop>,
-) -> Result<Base, ChainError> {
+) -> Result<Step<'s>, ChainError> {
     // A source profile's static keys win over its own role_arn.
     if !selected && has_static_keys(profile) {
-        return static_keys(profile, name);
+        return static_keys(profile, name).map(Step::Base);
     }
     let role_arn = profile.get("role_arn");
     if let Some(token_file) = profile.get("web_identity_token_file") {
@@ -194,15 +223,15 @@ fn resolve_profile(
             )
             .at_key(profile, "web_identity_token_file"));
         };
-        return Ok(Base::WebIdentity {
+        return Ok(Step::Base(Base::WebIdentity {
             profile: name.to_string(),
             role_arn: role_arn.to_string(),
             token_file: token_file.to_string(),
             session_name: session_name(profile),
-        });
+        }));
     }
     let Some(role_arn) = role_arn else {
-        return non_role_base(set, profile, name);
+        return non_role_base(set, profile, name).map(Step::Base);
     };
     hops.push(role_hop(profile, name, role_arn)?);
 
@@ -244,10 +273,10 @@ fn resolve_profile(
                     .at_key(profile, "credential_source"));
                 }
             };
-            Ok(Base::Named {
+            Ok(Step::Base(Base::Named {
                 profile: name.to_string(),
                 source,
-            })
+            }))
         }
         (Some(source_name), None) => {
             let Some(source) = set.profiles.get(source_name) else {
@@ -265,7 +294,7 @@ fn resolve_profile(
             if visited.iter().any(|v| v == source_name) {
                 // A profile may name itself to use its own static keys.
                 if source_name == name && has_static_keys(source) {
-                    return static_keys(source, source_name);
+                    return static_keys(source, source_name).map(Step::Base);
                 }
                 let mut path = visited.join(" -> ");
                 path.push_str(" -> ");
@@ -280,8 +309,7 @@ fn resolve_profile(
                 )
                 .at_key(profile, "source_profile"));
             }
-            visited.push(source_name.to_string());
-            resolve_profile(set, source, source_name, false, visited, hops)
+            Ok(Step::Source(source_name, source))
         }
     }
 }

@@ -85,7 +85,7 @@ pub enum Command {
 
     /// Print a shell completion script
     ///
-    /// At each Tab, the script asks awsrole for the candidates: subcommands, options, shell names and the profile names in your config files as they are at that moment, so it never needs regenerating when profiles change. The same script is printed by `COMPLETE=SHELL awsrole`.
+    /// At each Tab, the script asks awsrole for the candidates: subcommands, options, shell names and the profile names in your config files as they are at that moment, so it never needs regenerating when profiles change. The same script is printed by `AWSROLE_COMPLETE=SHELL awsrole`.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsCli),
 

@@ -42,7 +42,19 @@ impl Config {
         let locations = files::locate(getenv, files::current_platform());
         let (config, credentials) = files::load_indexed(&locations)
             .map_err(|e| Error::new(Status::Config, e.to_string()))?;
-        let set = profile_file::select(&config, &credentials, name, &depends_on);
+        // Each profile taken costs a scan of the files' sections: stop well
+        // past any chain that can build (the full build below then gives
+        // the error), so that a pathological chain stays fast.
+        let taken = std::cell::Cell::new(0usize);
+        let bounded = |section: &Section| {
+            taken.set(taken.get() + 1);
+            if taken.get() > 4 * (chain::MAX_HOPS + 1) {
+                Vec::new()
+            } else {
+                depends_on(section)
+            }
+        };
+        let set = profile_file::select(&config, &credentials, name, &bounded);
         let (set, chain) = match chain::build(&set, name) {
             Ok(chain) => (set, Ok(chain)),
             Err(_) => {

@@ -7,6 +7,7 @@
 //! `resolve` runs a chain through them; `commands` (one file per
 //! subcommand, `cli` their arguments) print through `exports` and `shell`.
 
+pub mod bounded_process;
 pub mod cache;
 pub mod chain;
 pub mod cli;
@@ -33,4 +34,19 @@ pub mod timefmt;
 pub mod verbose;
 
 /// Environment lookup, injected so that resolution stays pure and testable.
+/// `AWSROLE_NO_INPUT=1`: as `--no-input`. awsrole sets it for the
+/// processes it starts under `--no-input` (credential_process,
+/// mfa_process), so that an awsrole among them never asks either.
+pub const NO_INPUT_VAR: &str = "AWSROLE_NO_INPUT";
+
+/// True when [`NO_INPUT_VAR`] asks for no input (`1`, `true`, `yes`).
+pub fn no_input_from_env(getenv: Getenv) -> bool {
+    getenv(NO_INPUT_VAR).is_some_and(|v| {
+        let v = v.trim();
+        ["1", "true", "yes"]
+            .iter()
+            .any(|y| v.eq_ignore_ascii_case(y))
+    })
+}
+
 pub type Getenv<'a> = &'a dyn Fn(&str) -> Option<String>;

@@ -8,7 +8,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     awsrole::error::install_panic_hook();
-    // `COMPLETE=SHELL awsrole ...`: answer a Tab and exit (before any output).
+    // `AWSROLE_COMPLETE=SHELL awsrole ...`: answer a Tab and exit (before any output).
     commands::completions::complete_from_env();
     let getenv = |k: &str| std::env::var(k).ok();
     let cli = match Cli::try_parse() {

@@ -13,12 +13,11 @@
 //! without a code, until the session expires (`source::mfa_session` makes
 //! the call). See docs/sources.md.
 
-use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::Getenv;
+use crate::bounded_process::{self, Limits};
 use crate::cache;
 use crate::error::{Error, Status};
 use crate::files::Locations;
@@ -32,6 +31,10 @@ pub const MIN_SESSION: Duration = Duration::from_secs(900);
 pub const MAX_SESSION: Duration = Duration::from_secs(36 * 3600);
 /// How long `mfa_process` may run (it may wait for a password manager).
 pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long under `--no-input` (the prompt hook): within the hook's 12 s.
+pub const UNATTENDED_PROCESS_TIMEOUT: Duration = Duration::from_secs(10);
+/// Its output: a code, a line at most.
+pub const MAX_PROCESS_OUTPUT: usize = 4096;
 
 /// Where a code may come from for one role.
 pub struct CodeSource<'a> {
@@ -60,7 +63,7 @@ pub fn code(serial: &str, profile: &str, src: &CodeSource) -> Result<String, Err
         return Ok(c);
     }
     if let Some(command) = src.process {
-        return run_process(command, serial, profile);
+        return run_process(command, serial, profile, src.no_input);
     }
     if src.no_input {
         return Err(needed(serial, profile));
@@ -68,51 +71,46 @@ pub fn code(serial: &str, profile: &str, src: &CodeSource) -> Result<String, Err
     prompt_code(serial, profile)
 }
 
-/// Run `mfa_process` through `sh -c`; its trimmed standard output is the
-/// code. Its stderr goes to ours (it may talk to the user there).
-fn run_process(command: &str, serial: &str, profile: &str) -> Result<String, Error> {
+/// Run `mfa_process` through `sh -c`, within bounds; its trimmed standard
+/// output is the code. Its stderr goes to ours (it may talk to the user
+/// there); under `--no-input` it gets no terminal and less time.
+fn run_process(
+    command: &str,
+    serial: &str,
+    profile: &str,
+    no_input: bool,
+) -> Result<String, Error> {
     let fail = |why: String| {
         Error::new(
             Status::Mfa,
             format!(
-                "profile `{profile}`: mfa_process `{command}` gave no MFA code for {serial}: {why}"
+                "profile `{profile}`: mfa_process {} gave no MFA code for {serial}: {why}",
+                bounded_process::program(command)
             ),
         )
     };
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .env("AWSROLE_MFA_SERIAL", serial)
-        .env("AWSROLE_MFA_PROFILE", profile)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| fail(format!("cannot start it: {e}")))?;
-    let started = std::time::Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > PROCESS_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(fail(format!(
-                    "no answer within {}s",
-                    PROCESS_TIMEOUT.as_secs()
-                )));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(fail(e.to_string())),
-        }
+    let limits = Limits {
+        timeout: if no_input {
+            UNATTENDED_PROCESS_TIMEOUT
+        } else {
+            PROCESS_TIMEOUT
+        },
+        max_stdout: MAX_PROCESS_OUTPUT,
+        max_stderr: 0,
     };
-    let mut out = String::new();
-    if let Some(stdout) = child.stdout.take() {
-        let _ = stdout.take(4096).read_to_string(&mut out);
+    let mut env = vec![
+        ("AWSROLE_MFA_SERIAL", serial),
+        ("AWSROLE_MFA_PROFILE", profile),
+    ];
+    if no_input {
+        env.push((crate::NO_INPUT_VAR, "1"));
     }
-    if !status.success() {
-        return Err(fail(format!("it exited with {status}")));
+    let out = bounded_process::run(command, &env, true, !no_input, &limits)
+        .map_err(|e| fail(e.to_string()))?;
+    if !out.status.success() {
+        return Err(fail(format!("it exited with {}", out.status)));
     }
-    let code = out.trim().to_string();
+    let code = String::from_utf8_lossy(&out.stdout).trim().to_string();
     if code.is_empty() {
         return Err(fail("it printed nothing".to_string()));
     }

@@ -30,6 +30,12 @@ pub struct Resolved {
 /// Resolve profile `name` to credentials: from the cache when it holds valid
 /// ones, else from its source and STS (writing the cache).
 pub fn credentials(name: &str, opts: &Options, getenv: Getenv) -> Result<Resolved, Error> {
+    // An awsrole started (through credential_process) by one that may not
+    // ask for input may not either.
+    let opts = &Options {
+        no_input: opts.no_input || crate::no_input_from_env(getenv),
+        ..*opts
+    };
     let (config, chain) = Config::load_for(getenv, name)?;
     let chain = match chain {
         Ok(chain) => chain,
@@ -66,7 +72,7 @@ pub fn credentials(name: &str, opts: &Options, getenv: Getenv) -> Result<Resolve
         endpoint: endpoint::configured_endpoint("sts", profile, &config.set, getenv),
     };
     let cx = Context::new(&config, getenv, opts, cache, target);
-    let credentials = source::for_chain(&chain, &cx).credentials(&cx)?;
+    let credentials = source::chain_credentials(&chain, &cx)?;
     Ok(Resolved {
         profile: name.to_string(),
         credentials,

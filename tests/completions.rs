@@ -115,7 +115,7 @@ fn ok(out: Output) -> String {
 /// `awsrole`), through the fish protocol: one `value[\thelp]` per line.
 fn candidates(home: &TestHome, words: &[&str]) -> Vec<String> {
     let out = ok(run(program(home, "awsrole")
-        .env("COMPLETE", "fish")
+        .env("AWSROLE_COMPLETE", "fish")
         .arg("--")
         .args(words)));
     out.lines()
@@ -173,7 +173,7 @@ fn checked_in_scripts_are_what_awsrole_completions_prints() {
 fn complete_env_prints_the_same_script_as_the_subcommand() {
     let home = TestHome::new();
     for (shell, _) in SCRIPTS {
-        let via_env = ok(run(home.cmd().env("COMPLETE", shell)));
+        let via_env = ok(run(home.cmd().env("AWSROLE_COMPLETE", shell)));
         let via_cmd = ok(run(program(&home, "awsrole").args(["completions", shell])));
         assert_eq!(via_env, via_cmd, "{shell}");
         // Run by absolute path, the script still calls `awsrole` from PATH.
@@ -307,7 +307,7 @@ fn profile_files_come_from_the_environment_at_tab_time() {
     let other = home.path().join("other-config");
     std::fs::write(&other, "[profile elsewhere]\n").unwrap();
     let out = ok(run(program(&home, "awsrole")
-        .env("COMPLETE", "fish")
+        .env("AWSROLE_COMPLETE", "fish")
         .env("AWS_CONFIG_FILE", &other)
         .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("none"))
         .args(["--", "awsrole", "env", ""])));
@@ -592,9 +592,12 @@ fn powershell_script_parses_and_registers_a_native_completer() {
     assert_eq!(register[name + 1], "awsrole", "{register:?}");
     let block = at("-ScriptBlock").expect("-ScriptBlock");
     assert!(register[block + 1].starts_with('{'), "{register:?}");
-    // The block runs `& awsrole -- <command line>` with COMPLETE=powershell.
+    // The block runs `& awsrole -- <command line>` with AWSROLE_COMPLETE=powershell.
     let text = std::fs::read_to_string(script_path("powershell")).unwrap();
-    assert!(text.contains("$env:COMPLETE = \"powershell\";"), "{text}");
+    assert!(
+        text.contains("$env:AWSROLE_COMPLETE = \"powershell\";"),
+        "{text}"
+    );
     assert!(text.contains("& awsrole -- $args"), "{text}");
 
     // The checker does reject a broken script.
@@ -612,7 +615,7 @@ fn powershell_results(home: &TestHome, line: &str, word: &str) -> Vec<(String, S
         args.push(String::new()); // the block appends " ''"
     }
     let out = ok(run(program(home, "awsrole")
-        .env("COMPLETE", "powershell")
+        .env("AWSROLE_COMPLETE", "powershell")
         .arg("--")
         .args(&args)));
     out.lines()

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::Cache;
+use super::trust::{Untrusted, open_own_file};
 
 impl Cache {
     /// The lock for a refresh. An I/O failure (a read-only or full HOME) is
@@ -22,6 +23,17 @@ impl Cache {
         lock_name: &str,
         what: &str,
     ) -> Result<Option<KeyLock>, LockError> {
+        if let Err(e) = self.ensure_dir() {
+            eprintln!(
+                "awsrole: warning: cannot use the {lock_name} {}: {e}; {what} not cached",
+                self.dir.display()
+            );
+            return Ok(None);
+        }
+        // Said once already by `usable`.
+        if !self.usable() {
+            return Ok(None);
+        }
         match self.lock(key, profile, timeout) {
             Ok(lock) => Ok(Some(lock)),
             Err(LockError::Io(path, e)) => {
@@ -52,12 +64,6 @@ impl Cache {
             }
             if !told {
                 let holder = lock_holder(&file);
-                let holder = holder.trim();
-                let holder = if holder.is_empty() {
-                    "another process"
-                } else {
-                    holder
-                };
                 eprintln!(
                     "awsrole: waiting up to {}s for {holder} to refresh profile `{profile}`",
                     timeout.as_secs()
@@ -81,54 +87,56 @@ impl Cache {
     }
 }
 
-/// Open (or create, 0600) a lock file without following a symbolic link:
-/// a link planted at `<key>.lock` must not make us truncate its target.
+/// Open (or create, 0600) a lock file without following a symbolic link or
+/// blocking on a FIFO, and use it only if it is our own regular file: we
+/// write into it, and a lock another user can hold would let them stop
+/// every refresh.
 fn open_lock_file(path: &Path) -> io::Result<File> {
-    use std::os::unix::fs::MetadataExt;
     for _ in 0..8 {
         match OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
             .open(path)
         {
             Ok(f) => return Ok(f),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
         }
-        let before = match fs::symlink_metadata(path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
-        if !before.file_type().is_file() {
-            return Err(io::Error::other(
-                "it is not a regular file (a symbolic link?); awsrole does not follow it: remove it",
-            ));
-        }
-        let file = OpenOptions::new().read(true).write(true).open(path)?;
-        let after = file.metadata()?;
-        if (after.dev(), after.ino()) == (before.dev(), before.ino()) {
-            return Ok(file);
+        match open_own_file(path, true) {
+            Ok(f) => return Ok(f),
+            // Removed since: create it again.
+            Err(Untrusted::Missing) => continue,
+            Err(Untrusted::Refused(why)) => {
+                return Err(io::Error::other(format!(
+                    "{why}; awsrole does not use it (not a regular file of yours: a symbolic link?): remove it"
+                )));
+            }
         }
     }
     Err(io::Error::other("it keeps changing; try again"))
 }
 
-/// Who holds a lock, as its holder wrote it: printable ASCII only (the file
-/// could hold anything, and this goes to a terminal), at most 120 bytes.
-fn lock_holder(file: &File) -> String {
+/// Who holds a lock, as far as we can vouch for it: the file is our own,
+/// but only the exact text an awsrole writes is repeated (its PID);
+/// anything else is "another process".
+pub fn lock_holder(file: &File) -> String {
     use std::os::unix::fs::FileExt;
     // read_at: the file offset stays at 0 for our own write later.
     let mut text = [0u8; 120];
     let n = file.read_at(&mut text, 0).unwrap_or(0);
-    text[..n]
-        .iter()
-        .copied()
-        .filter(|b| (b' '..=b'~').contains(b))
-        .map(char::from)
-        .collect()
+    let pid = std::str::from_utf8(&text[..n])
+        .ok()
+        .and_then(|t| t.strip_prefix("awsrole process "))
+        .and_then(|t| t.split_once(' '))
+        .map(|(pid, _)| pid)
+        .filter(|p| !p.is_empty() && p.len() <= 10 && p.bytes().all(|b| b.is_ascii_digit()));
+    match pid {
+        Some(pid) => format!("awsrole process {pid}"),
+        None => "another process".to_string(),
+    }
 }
 
 /// Held while refreshing one key; released on drop (or by the kernel if the
@@ -170,5 +178,24 @@ mod tests {
         assert!(matches!(err, Err(LockError::Timeout(..))));
         drop(held);
         assert!(cache.lock("k", "p", Duration::from_millis(100)).is_ok());
+    }
+
+    #[test]
+    fn only_an_awsrole_pid_is_repeated_from_a_lock_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        for (text, want) in [
+            ("awsrole process 42 (profile `x`)\n", "awsrole process 42"),
+            (
+                "awsrole process 1 (profile `\x1b[2J`)\n",
+                "awsrole process 1",
+            ),
+            ("awsrole process 4x2 (profile `x`)\n", "another process"),
+            ("rm -rf / is holding it\n", "another process"),
+            ("", "another process"),
+        ] {
+            fs::write(&path, text).unwrap();
+            assert_eq!(lock_holder(&File::open(&path).unwrap()), want, "{text:?}");
+        }
     }
 }

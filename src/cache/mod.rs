@@ -5,11 +5,13 @@
 mod lifetime;
 mod lock;
 mod single_flight;
+mod trust;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use sha1::{Digest, Sha1};
@@ -20,8 +22,10 @@ use crate::pyjson::{Py, dumps};
 use crate::timefmt::{format_utc, parse_expiration};
 
 pub use lifetime::{DEFAULT_SESSION, Lifetime};
-pub use lock::{KeyLock, LockError};
-pub use single_flight::{Entry, Kind, single_flight};
+pub use lock::{KeyLock, LockError, lock_holder};
+pub use single_flight::{Entry, Kind, Miss, lock_timeout, lookup, refresh, single_flight};
+pub use trust::geteuid;
+use trust::{Untrusted, open_own_file};
 
 /// How long to wait for another process refreshing the same entry (it may
 /// be waiting for someone to type an MFA code).
@@ -101,15 +105,65 @@ fn account_of(arn: &str) -> Option<&str> {
 /// Parse a cache file body. Anything unusable (torn write, foreign format,
 /// missing fields, unparsable time) is `None`: a miss, never an error.
 pub fn parse_entry(body: &[u8]) -> Option<Credentials> {
+    parse_with_role(body).map(|(c, _)| c)
+}
+
+/// The credentials and the entry's `AssumedRoleUser.Arn`, when it has one.
+fn parse_with_role(body: &[u8]) -> Option<(Credentials, Option<String>)> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     let c = v.get("Credentials")?;
     let field = |k: &str| c.get(k).and_then(|x| x.as_str()).map(str::to_string);
-    Some(Credentials {
+    let arn = v
+        .get("AssumedRoleUser")
+        .and_then(|u| u.get("Arn"))
+        .and_then(|a| a.as_str())
+        .map(str::to_string);
+    let creds = Credentials {
         access_key_id: field("AccessKeyId").filter(|s| !s.is_empty())?,
         secret_access_key: field("SecretAccessKey").filter(|s| !s.is_empty())?,
         session_token: field("SessionToken").filter(|s| !s.is_empty()),
         expiration: Some(parse_expiration(&field("Expiration")?)?),
-    })
+    };
+    Some((creds, arn))
+}
+
+/// Does `assumed` (`arn:P:sts::ACCOUNT:assumed-role/NAME/SESSION`) name the
+/// role `role_arn` (`arn:P:iam::ACCOUNT:role/PATH/NAME`)? Partition, account
+/// and role name must match (an assumed-role ARN carries no path). A role
+/// ARN of another shape cannot be judged and is not refused here.
+pub fn same_role(role_arn: &str, assumed: &str) -> bool {
+    let Some((partition, account, resource)) = arn_parts(role_arn, "iam") else {
+        return true;
+    };
+    let Some(name) = resource
+        .strip_prefix("role/")
+        .and_then(|r| r.rsplit('/').next())
+    else {
+        return true;
+    };
+    let Some((p, a, res)) = arn_parts(assumed, "sts") else {
+        return false;
+    };
+    let got = res
+        .strip_prefix("assumed-role/")
+        .and_then(|r| r.split_once('/'))
+        .map(|(n, _)| n);
+    p == partition && a == account && got == Some(name)
+}
+
+/// `(partition, account, resource)` of `arn:P:SERVICE::ACCOUNT:RESOURCE`.
+fn arn_parts<'a>(arn: &'a str, service: &str) -> Option<(&'a str, &'a str, &'a str)> {
+    let mut it = arn.splitn(6, ':');
+    let (arn_word, p, s, region, account, resource) = (
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    );
+    (arn_word == "arn" && s == service && region.is_empty() && !account.is_empty())
+        .then_some((p, account, resource))
 }
 
 /// True when `creds` stay valid for more than `min_ttl` after `now`.
@@ -135,11 +189,16 @@ const MAX_ENTRY_BYTES: u64 = 1 << 20;
 #[derive(Clone, Debug)]
 pub struct Cache {
     dir: PathBuf,
+    /// The folder check, made once (and said once) per process and folder.
+    dir_ok: Arc<OnceLock<bool>>,
 }
 
 impl Cache {
     pub fn new(dir: PathBuf) -> Self {
-        Cache { dir }
+        Cache {
+            dir,
+            dir_ok: Arc::default(),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -150,23 +209,60 @@ impl Cache {
         self.dir.join(format!("{key}.json"))
     }
 
+    /// False (said once on stderr) when the folder is not ours alone:
+    /// nothing is then read from it or written into it.
+    pub fn usable(&self) -> bool {
+        *self.dir_ok.get_or_init(|| match trust::check_dir(&self.dir) {
+            None => true,
+            Some(why) => {
+                eprintln!(
+                    "awsrole: warning: not using the cache folder {}: {why}; until then credentials are not cached",
+                    self.dir.display()
+                );
+                false
+            }
+        })
+    }
+
     /// Read an entry; a missing or unusable file is `None`.
     ///
     /// Only a regular file owned by the current user and writable by nobody
-    /// else is trusted: a symbolic link (never followed), a FIFO or device
-    /// (never opened, so it cannot block), or a file of another user (whose
-    /// credentials would send your API calls to their account) is reported
-    /// on stderr and treated as a miss; the next refresh replaces it with a
-    /// file of our own (the rename replaces the link itself, never its
-    /// target).
+    /// else, in a folder that is ours alone, is trusted: a symbolic link
+    /// (never followed), a FIFO or device (opened without blocking, never
+    /// read), or a file of another user (whose credentials would send your
+    /// API calls to their account) is reported on stderr and treated as a
+    /// miss; the next refresh replaces it with a file of our own (the rename
+    /// replaces the link itself, never its target).
     pub fn read(&self, key: &str) -> Option<Credentials> {
-        parse_entry(&self.read_body(key)?)
+        self.read_role(key, None)
+    }
+
+    /// [`Cache::read`], and the entry must be for `role_arn` when given: an
+    /// entry whose `AssumedRoleUser.Arn` names another role (moved or copied
+    /// under this key) is reported and is a miss. An entry without that
+    /// field (a minimal one, which the AWS CLI accepts) is used.
+    pub fn read_role(&self, key: &str, role_arn: Option<&str>) -> Option<Credentials> {
+        let body = self.read_body(key)?;
+        let (creds, arn) = parse_with_role(&body)?;
+        if let (Some(want), Some(arn)) = (role_arn, &arn)
+            && !same_role(want, arn)
+        {
+            eprintln!(
+                "awsrole: warning: ignoring cached credentials in {}: they are for {arn}, not for role {want} (the file was moved or copied there; a refresh replaces it)",
+                self.entry_path(key).display()
+            );
+            return None;
+        }
+        Some(creds)
     }
 
     /// The raw body of an entry, with the trust rules of [`Cache::read`].
     pub fn read_body(&self, key: &str) -> Option<Vec<u8>> {
+        if !self.usable() {
+            return None;
+        }
         let path = self.entry_path(key);
-        let file = match open_trusted(&path) {
+        let file = match open_own_file(&path, false) {
             Ok(f) => f,
             Err(Untrusted::Missing) => return None,
             Err(Untrusted::Refused(why)) => {
@@ -195,6 +291,11 @@ impl Cache {
     /// write, fsync, rename. A reader sees the old file or the new one.
     pub fn write(&self, key: &str, body: &str) -> io::Result<()> {
         self.ensure_dir()?;
+        if !self.usable() {
+            return Err(io::Error::other(
+                "the folder is not yours alone (see above)",
+            ));
+        }
         // One temp name per key: the key lock makes us its only writer, and a
         // crash leaves at most one stray file per key, reused next time.
         let tmp = self.dir.join(format!("{key}.json.awsrole-tmp"));
@@ -229,58 +330,6 @@ impl Cache {
             .mode(0o700)
             .create(&self.dir)
     }
-}
-
-/// Why an entry was not opened.
-enum Untrusted {
-    Missing,
-    Refused(String),
-}
-
-unsafe extern "C" {
-    /// POSIX `geteuid(2)`; it cannot fail.
-    safe fn geteuid() -> u32;
-}
-
-/// Open `path` for reading only if it is a regular file owned by the
-/// effective user and not writable by group or others. The file is checked
-/// with lstat before opening (a FIFO is never opened, so it cannot block us)
-/// and the opened file is checked again (same inode), so a link swapped in
-/// between is not followed.
-fn open_trusted(path: &Path) -> Result<File, Untrusted> {
-    use std::os::unix::fs::MetadataExt;
-    let before = match fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(_) => return Err(Untrusted::Missing),
-    };
-    let kind = before.file_type();
-    if kind.is_symlink() {
-        return Err(Untrusted::Refused("it is a symbolic link".into()));
-    }
-    if !kind.is_file() {
-        return Err(Untrusted::Refused("it is not a regular file".into()));
-    }
-    let me = geteuid();
-    if before.uid() != me {
-        return Err(Untrusted::Refused(format!(
-            "it belongs to user id {}, not to you ({me})",
-            before.uid()
-        )));
-    }
-    if before.mode() & 0o022 != 0 {
-        return Err(Untrusted::Refused(format!(
-            "others may write to it (mode {:o})",
-            before.mode() & 0o777
-        )));
-    }
-    let file = File::open(path).map_err(|_| Untrusted::Missing)?;
-    let after = file.metadata().map_err(|_| Untrusted::Missing)?;
-    if (after.dev(), after.ino()) != (before.dev(), before.ino()) {
-        return Err(Untrusted::Refused(
-            "it was replaced while being opened".into(),
-        ));
-    }
-    Ok(file)
 }
 
 #[cfg(test)]
@@ -369,6 +418,66 @@ mod tests {
             let c = parse_entry(body.as_bytes()).expect(exp);
             assert_eq!(c.expiration_unix(), Some(1_628_193_482));
         }
+    }
+
+    #[test]
+    fn role_names_account_and_partition_must_match() {
+        let assumed = "arn:aws:sts::123456789012:assumed-role/admin/s1";
+        assert!(same_role("arn:aws:iam::123456789012:role/admin", assumed));
+        assert!(same_role(
+            "arn:aws:iam::123456789012:role/a/b/admin",
+            assumed
+        ));
+        assert!(!same_role(
+            "arn:aws:iam::123456789012:role/readonly",
+            assumed
+        ));
+        assert!(!same_role("arn:aws:iam::210987654321:role/admin", assumed));
+        assert!(!same_role(
+            "arn:aws-cn:iam::123456789012:role/admin",
+            assumed
+        ));
+        assert!(!same_role(
+            "arn:aws:iam::123456789012:role/admin",
+            "garbage"
+        ));
+        assert!(!same_role(
+            "arn:aws:iam::123456789012:role/admin",
+            "arn:aws:sts::123456789012:federated-user/admin"
+        ));
+        // Not a role ARN: nothing to compare with.
+        assert!(same_role("not-an-arn", assumed));
+    }
+
+    #[test]
+    fn an_entry_moved_under_another_roles_key_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path().join("c"));
+        cache.write("k", &sample().to_cache_json()).unwrap();
+        let mine = "arn:aws:iam::123456789012:role/r";
+        assert!(cache.read_role("k", Some(mine)).is_some());
+        assert!(
+            cache
+                .read_role("k", Some("arn:aws:iam::123456789012:role/other"))
+                .is_none()
+        );
+        // A minimal entry (no AssumedRoleUser) is used.
+        let minimal = r#"{"Credentials": {"AccessKeyId": "a", "SecretAccessKey": "b", "SessionToken": "c", "Expiration": "2999-01-01T00:00:00Z"}}"#;
+        cache.write("m", minimal).unwrap();
+        assert!(cache.read_role("m", Some(mine)).is_some());
+    }
+
+    #[test]
+    fn nothing_is_read_from_or_written_into_a_folder_others_may_write() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path().join("c"));
+        cache.write("k", &sample().to_cache_json()).unwrap();
+        fs::set_permissions(cache.dir(), fs::Permissions::from_mode(0o777)).unwrap();
+        let fresh = Cache::new(cache.dir().to_path_buf());
+        assert_eq!(fresh.read("k"), None);
+        assert!(fresh.write("k2", "{}").is_err());
+        assert!(!fresh.entry_path("k2").exists());
     }
 
     #[test]

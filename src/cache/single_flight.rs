@@ -23,6 +23,8 @@ pub struct Entry<'a> {
     pub profile: &'a str,
     /// What `--verbose` calls the entry (a role ARN, an MFA device).
     pub label: String,
+    /// The role the entry must be for (its `AssumedRoleUser.Arn`), if any.
+    pub role_arn: Option<&'a str>,
     pub kind: Kind,
     /// Entries with less time left than this count as expired.
     pub min_ttl: Duration,
@@ -34,6 +36,19 @@ pub struct Entry<'a> {
     /// The credentials are the ones handed out (not a source of a later
     /// hop): an unmet `min_ttl` is a warning, not only a `--verbose` note.
     pub handed_out: bool,
+    /// How long to wait for another process refreshing it
+    /// ([`lock_timeout`]).
+    pub lock_timeout: Duration,
+}
+
+/// [`LOCK_TIMEOUT`]; under `--no-input` (the prompt hook) 10 s, within the
+/// hook's 12 s: the holder may be waiting for someone to type.
+pub fn lock_timeout(no_input: bool) -> Duration {
+    if no_input {
+        Duration::from_secs(10)
+    } else {
+        LOCK_TIMEOUT
+    }
 }
 
 /// How much of a session an entry may have used up and still be taken
@@ -172,18 +187,35 @@ pub fn single_flight<S>(
     prepare: impl FnOnce() -> Result<S, Error>,
     fetch: impl FnOnce(S) -> Result<RoleCredentials, Error>,
 ) -> Result<Credentials, Error> {
+    match lookup(cache, entry) {
+        Ok(c) => Ok(c),
+        Err(miss) => {
+            let input = prepare()?;
+            refresh(cache, entry, miss, || fetch(input))
+        }
+    }
+}
+
+/// A miss seen by [`lookup`], to hand to [`refresh`].
+pub struct Miss {
+    seen: Option<SystemTime>,
+}
+
+/// The first half of [`single_flight`]: the entry's fresh credentials, or a
+/// miss. Chains walk their hops with it from the last one down, then
+/// [`refresh`] the missed ones upwards (no recursion, whatever the length).
+pub fn lookup(cache: Option<&Cache>, entry: &Entry) -> Result<Credentials, Miss> {
     let Some(cache) = cache else {
-        let answer = fetch(prepare()?)?;
-        note_unmet(entry, &answer.credentials, Got::Fresh);
-        return Ok(answer.credentials);
+        return Err(Miss { seen: None });
     };
     let key = entry.key.as_str();
     let label = &entry.label;
     let path = cache.entry_path(key);
     let needed = needed(entry);
-    let fresh = |c: &Credentials| is_fresh(c, SystemTime::now(), needed);
     if !entry.force
-        && let Some(c) = cache.read(key).filter(fresh)
+        && let Some(c) = cache
+            .read_role(key, entry.role_arn)
+            .filter(|c| fresh(entry, c))
     {
         crate::verbose!("{label}: cache hit {}", expiry_note(&c, &path));
         note_unmet(entry, &c, Got::Cached);
@@ -203,22 +235,46 @@ pub fn single_flight<S>(
             "missing, unusable or expiring within --min-ttl".to_string()
         }
     );
-    let seen = cache.modified(key);
-    let input = prepare()?;
+    Err(Miss {
+        seen: cache.modified(key),
+    })
+}
 
+fn fresh(entry: &Entry, c: &Credentials) -> bool {
+    is_fresh(c, SystemTime::now(), needed(entry))
+}
+
+/// The second half of [`single_flight`]: under the entry's lock, use what
+/// another process wrote meanwhile, or `fetch` and write.
+pub fn refresh(
+    cache: Option<&Cache>,
+    entry: &Entry,
+    miss: Miss,
+    fetch: impl FnOnce() -> Result<RoleCredentials, Error>,
+) -> Result<Credentials, Error> {
+    let Some(cache) = cache else {
+        let answer = fetch()?;
+        note_unmet(entry, &answer.credentials, Got::Fresh);
+        return Ok(answer.credentials);
+    };
+    let key = entry.key.as_str();
+    let label = &entry.label;
+    let path = cache.entry_path(key);
     let lock = cache
         .lock_for_refresh(
             key,
             entry.profile,
-            LOCK_TIMEOUT,
+            entry.lock_timeout,
             entry.kind.lock_name(),
             entry.kind.not_cached(),
         )
         .map_err(|e| Error::new(Status::Failure, e.to_string()))?;
-    let rewritten = cache.modified(key) != seen;
+    let rewritten = cache.modified(key) != miss.seen;
     if lock.is_some()
         && (!entry.force || rewritten)
-        && let Some(c) = cache.read(key).filter(fresh)
+        && let Some(c) = cache
+            .read_role(key, entry.role_arn)
+            .filter(|c| fresh(entry, c))
     {
         crate::verbose!(
             "{label}: refreshed by another process meanwhile {}",
@@ -228,7 +284,7 @@ pub fn single_flight<S>(
         return Ok(c);
     }
 
-    let answer = fetch(input)?;
+    let answer = fetch()?;
     note_unmet(entry, &answer.credentials, Got::Fresh);
     if lock.is_some() {
         match cache.write(key, &answer.to_cache_json()) {
@@ -265,11 +321,13 @@ mod tests {
             key: "k".into(),
             profile: "p",
             label: "role".into(),
+            role_arn: None,
             kind: Kind::Credentials,
             min_ttl: Duration::from_secs(60),
             force,
             lifetime: Lifetime::assume_role(None, ""),
             handed_out: true,
+            lock_timeout: LOCK_TIMEOUT,
         }
     }
 

@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::Getenv;
@@ -171,25 +172,28 @@ fn remove_key(dir: &Path, key: &str) -> Result<Vec<PathBuf>, String> {
     let json = dir.join(format!("{key}.json"));
     let lock_path = dir.join(format!("{key}.lock"));
     let tmp = dir.join(format!("{key}.json.awsrole-tmp"));
-    let lock = match OpenOptions::new().read(true).write(true).open(&lock_path) {
-        Ok(f) => Some(f),
+    // Never through a link, never blocking on a FIFO: whatever is not a
+    // regular file at the lock name is only unlinked.
+    let lock = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(&lock_path)
+    {
+        Ok(f) if f.metadata().is_ok_and(|m| m.is_file()) => Some(f),
+        Ok(_) => None,
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => None,
         Err(e) => return Err(format!("cannot open {}: {e}", lock_path.display())),
     };
     if let Some(f) = &lock {
         match f.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
-                let holder = fs::read_to_string(&lock_path).unwrap_or_default();
-                let holder = holder.trim();
+                // Only what we can vouch for: an awsrole's PID, or nothing.
                 return Err(format!(
-                    "{} is being refreshed right now{}; try again when it is done",
+                    "{} is being refreshed right now (the lock is held by {}); try again when it is done",
                     json.display(),
-                    if holder.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (the lock was last taken by {holder})")
-                    }
+                    cache::lock_holder(f)
                 ));
             }
             Err(fs::TryLockError::Error(e)) => {

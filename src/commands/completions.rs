@@ -1,12 +1,12 @@
-//! Shell completion: `awsrole completions SHELL` and the `COMPLETE=SHELL`
+//! Shell completion: `awsrole completions SHELL` and the `AWSROLE_COMPLETE=SHELL`
 //! protocol of clap_complete's dynamic completion.
 //!
 //! The script a shell loads is small and fixed: at each Tab it runs
-//! `COMPLETE=<shell> awsrole -- <words so far>`, and awsrole answers with the
+//! `AWSROLE_COMPLETE=<shell> awsrole -- <words so far>`, and awsrole answers with the
 //! candidates, computed from the clap definitions ([`command`]) and, for
 //! profile names, from the user's config files as they are at that moment.
 //!
-//! `awsrole completions SHELL` prints exactly what `COMPLETE=SHELL awsrole`
+//! `awsrole completions SHELL` prints exactly what `AWSROLE_COMPLETE=SHELL awsrole`
 //! prints (both go through [`SHELLS`] with the same names), so the copies
 //! checked in under `completions/` are that output. The script calls
 //! `awsrole` through `PATH`, never an absolute path, so it is the same on
@@ -35,12 +35,12 @@ use crate::files;
 pub const BIN: &str = "awsrole";
 
 /// The environment variable that switches awsrole into completion mode.
-pub const VAR: &str = "COMPLETE";
+pub const VAR: &str = "AWSROLE_COMPLETE";
 
 /// The argument id that gets profile-name completion, in every subcommand.
 pub const PROFILE_ARG: &str = "profile";
 
-/// The shells, as used both by `COMPLETE=SHELL awsrole` and by
+/// The shells, as used both by `AWSROLE_COMPLETE=SHELL awsrole` and by
 /// `awsrole completions SHELL`.
 pub const SHELLS: Shells<'static> = Shells(&[&Bash, &Elvish, &Fish, &Powershell, &ZshAutoload]);
 
@@ -70,7 +70,7 @@ fn add_profile_completer(cmd: clap::Command) -> clap::Command {
     cmd
 }
 
-/// Answers a completion request when `COMPLETE` is set (and exits);
+/// Answers a completion request when `AWSROLE_COMPLETE` is set (a name of our own: a generic `COMPLETE` set for another program must not turn every run into a completion answer) (and exits);
 /// otherwise returns at once. Call first thing in `main`.
 pub fn complete_from_env() {
     clap_complete::CompleteEnv::with_factory(command)
@@ -82,7 +82,7 @@ pub fn complete_from_env() {
 }
 
 /// The registration script for `shell`: what `awsrole completions SHELL`
-/// prints, and the same bytes as `COMPLETE=SHELL awsrole`.
+/// prints, and the same bytes as `AWSROLE_COMPLETE=SHELL awsrole`.
 pub fn script(shell: CompletionShell) -> String {
     let completer = SHELLS
         .completer(shell.name())

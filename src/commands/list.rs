@@ -125,13 +125,21 @@ pub fn entries(config: &Config, now: SystemTime) -> Vec<Entry> {
     let cache = config.cache_dir().map(Cache::new);
     let mut names: Vec<&String> = config.set.profiles.keys().collect();
     names.sort();
+    // Found for all at once: walking each overlong chain would take long.
+    let overlong = chain::overlong(&config.set);
     names
         .into_iter()
-        .map(|name| entry(config, name, cache.as_ref(), now))
+        .map(|name| entry(config, name, cache.as_ref(), now, &overlong))
         .collect()
 }
 
-fn entry(config: &Config, name: &str, cache: Option<&Cache>, now: SystemTime) -> Entry {
+fn entry(
+    config: &Config,
+    name: &str,
+    cache: Option<&Cache>,
+    now: SystemTime,
+    overlong: &std::collections::HashSet<&str>,
+) -> Entry {
     let region = config.set.profiles[name].get("region").map(str::to_string);
     let mut e = Entry {
         name: name.to_string(),
@@ -146,7 +154,12 @@ fn entry(config: &Config, name: &str, cache: Option<&Cache>, now: SystemTime) ->
         cached: None,
         error: None,
     };
-    let chain = match chain::build(&config.set, name) {
+    let built = if overlong.contains(name) {
+        Err(chain::too_long(&config.set, name))
+    } else {
+        chain::build(&config.set, name)
+    };
+    let chain = match built {
         Ok(c) => c,
         Err(err) if err.kind == chain::ErrorKind::NoCredentials && err.profile == name => {
             e.kind = Kind::Settings;
@@ -182,7 +195,7 @@ fn entry(config: &Config, name: &str, cache: Option<&Cache>, now: SystemTime) ->
         e.error = Some(err.message);
     }
     if let (Some(cache), Some(last)) = (cache, chain.hops.last())
-        && let Some(c) = cache.read(&cache::assume_role_key(last))
+        && let Some(c) = cache.read_role(&cache::assume_role_key(last), Some(&last.role_arn))
         && let Some(expiration) = c.expiration
     {
         e.cached = Some(Cached {

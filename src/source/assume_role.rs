@@ -1,10 +1,12 @@
 //! A role hop: AssumeRole signed with the credentials of the source it
 //! wraps, cached where and as the AWS CLI caches it. An IAM user's own keys
 //! with an MFA device go through an MFA session first, when sessions are on.
+//! [`super::chain_credentials`] walks the hops (a loop, not a stack of
+//! sources): each hop is given the credentials that sign it.
 
 use std::time::SystemTime;
 
-use super::{Cached, Context, MfaSession, Refresh, Source};
+use super::{Cached, Context, MfaSession, Source};
 use crate::cache::{self, Cache, Entry, Kind, RoleCredentials};
 use crate::chain::RoleHop;
 use crate::creds::Credentials;
@@ -14,8 +16,6 @@ use crate::sts;
 
 pub struct AssumeRole<'a> {
     pub hop: &'a RoleHop,
-    /// The credentials that sign the call.
-    pub source: Box<dyn Source + 'a>,
     /// The IAM user's long-term keys, when `source` is them: with
     /// `mfa_serial` they may buy an MFA session instead.
     pub mfa_user: Option<Credentials>,
@@ -25,8 +25,18 @@ pub struct AssumeRole<'a> {
 
 /// The signing credentials, and whether they are an MFA session.
 pub struct Signer {
-    credentials: Credentials,
+    pub credentials: Credentials,
     mfa_session: bool,
+}
+
+impl Signer {
+    /// Credentials of the hop below (or of a fresh cache entry).
+    pub fn plain(credentials: Credentials) -> Self {
+        Signer {
+            credentials,
+            mfa_session: false,
+        }
+    }
 }
 
 impl AssumeRole<'_> {
@@ -45,10 +55,8 @@ impl AssumeRole<'_> {
     }
 }
 
-impl Refresh for AssumeRole<'_> {
-    type Ready = Signer;
-
-    fn entry(&self, cx: &Context) -> Result<Entry<'_>, Error> {
+impl AssumeRole<'_> {
+    pub fn entry(&self, cx: &Context) -> Result<Entry<'_>, Error> {
         // "FILE:LINE" of duration_seconds, for the --min-ttl warning.
         let at = match self.hop.duration_seconds {
             Some(_) => cx.prefix(&self.hop.profile, "duration_seconds"),
@@ -58,6 +66,7 @@ impl Refresh for AssumeRole<'_> {
             key: cache::assume_role_key(self.hop),
             profile: &self.hop.profile,
             label: self.hop.role_arn.clone(),
+            role_arn: Some(&self.hop.role_arn),
             kind: Kind::Credentials,
             min_ttl: cx.opts.min_ttl,
             force: cx.opts.refresh && self.last,
@@ -66,34 +75,48 @@ impl Refresh for AssumeRole<'_> {
                 at.trim_end_matches(": "),
             ),
             handed_out: self.last,
+            lock_timeout: crate::cache::lock_timeout(cx.opts.no_input),
         })
     }
 
-    fn prepare(&self, cx: &Context) -> Result<Signer, Error> {
-        let hop = self.hop;
-        // One MFA session (GetSessionToken) serves every role with the device.
-        let session = match (&hop.mfa_serial, &self.mfa_user) {
+    /// One MFA session (GetSessionToken) serves every role with the device.
+    fn session<'s>(&'s self, cx: &Context<'s>) -> Result<Option<MfaSession<'s>>, Error> {
+        Ok(match (&self.hop.mfa_serial, &self.mfa_user) {
             (Some(serial), Some(user)) => {
                 mfa::session_lifetime(cx.getenv)?.map(|lifetime| MfaSession {
                     user: user.clone(),
                     serial,
-                    profile: &hop.profile,
+                    profile: &self.hop.profile,
                     lifetime,
                     codes: self.codes(cx),
                 })
             }
             _ => None,
-        };
-        // Without input a code cannot be had: say so now instead of waiting
-        // for the lock (its holder may be waiting for someone to type one).
+        })
+    }
+
+    /// On a miss, before anything below is obtained: without input a code
+    /// cannot be had, so say so now instead of waiting for a lock (its
+    /// holder may be waiting for someone to type one).
+    pub fn check_input(&self, cx: &Context) -> Result<(), Error> {
         if cx.opts.no_input
-            && session.is_none()
-            && let Some(serial) = &hop.mfa_serial
+            && let Some(serial) = &self.hop.mfa_serial
             && !self.codes(cx).unattended()
+            && self.session(cx)?.is_none()
         {
-            return Err(mfa::needed(serial, &hop.profile));
+            return Err(mfa::needed(serial, &self.hop.profile));
         }
-        Ok(match session {
+        Ok(())
+    }
+
+    /// The signer of the lowest missed hop: an MFA session for an IAM
+    /// user's keys, else what `below` gives (the chain's base).
+    pub fn signer(
+        &self,
+        cx: &Context,
+        below: impl FnOnce() -> Result<Credentials, Error>,
+    ) -> Result<Signer, Error> {
+        Ok(match self.session(cx)? {
             Some(session) => {
                 let cache = mfa::session_dir(&cx.config.locations).map(Cache::new);
                 Signer {
@@ -101,14 +124,11 @@ impl Refresh for AssumeRole<'_> {
                     mfa_session: true,
                 }
             }
-            None => Signer {
-                credentials: self.source.credentials(cx)?,
-                mfa_session: false,
-            },
+            None => Signer::plain(below()?),
         })
     }
 
-    fn fetch(&self, signer: Signer, cx: &Context) -> Result<RoleCredentials, Error> {
+    pub fn fetch(&self, signer: Signer, cx: &Context) -> Result<RoleCredentials, Error> {
         let hop = self.hop;
         // With an MFA session the role is assumed without a code (the
         // session is MFA-authenticated); the cache key still names the device.

@@ -28,11 +28,13 @@ impl Refresh for MfaSession<'_> {
             key: mfa::session_key(&self.user.access_key_id, self.serial),
             profile: self.profile,
             label: format!("MFA session for {}", self.serial),
+            role_arn: None,
             kind: Kind::MfaSession,
             min_ttl: cx.opts.min_ttl,
             force: false,
             lifetime: crate::cache::Lifetime::mfa_session(self.lifetime),
             handed_out: false,
+            lock_timeout: crate::cache::lock_timeout(cx.opts.no_input),
         })
     }
 

@@ -5,17 +5,21 @@
 //! (GetSessionToken for an IAM user's keys). Sources whose answer is an STS
 //! call implement [`Refresh`] and are cached by one wrapper, [`Cached`],
 //! around `cache::single_flight`. A new source is a new file here and one
-//! line in [`for_chain`].
+//! line in [`base`]. Role hops are walked by [`chain_credentials`] in a
+//! loop, however long the chain.
 //!
 //! Network sources start the runtime on first need (a cache miss): the warm
 //! path never reaches their network code.
 //!
 //! Which code does the work, and why:
-//! - EC2 instance metadata (IMDSv2), ECS/container credentials, IAM Identity
-//!   Center (SSO) and `credential_process` use aws-config's own providers,
-//!   driven by awsrole's one runtime and its one rustls (ring) HTTP client.
-//!   Their protocols (token TTLs, full-URI address rules, the SSO token cache
-//!   and its refresh, the process JSON) are exactly what the SDK maintains.
+//! - EC2 instance metadata (IMDSv2), ECS/container credentials and IAM
+//!   Identity Center (SSO) use aws-config's own providers, driven by
+//!   awsrole's one runtime and its one rustls (ring) HTTP client. Their
+//!   protocols (token TTLs, full-URI address rules, the SSO token cache and
+//!   its refresh) are exactly what the SDK maintains.
+//! - `credential_process` is run by awsrole's own bounded runner
+//!   (`bounded_process`): aws-config's provider has no time or output limit
+//!   and would hold a flood in memory. The JSON is the AWS CLI's Version 1.
 //! - Web identity is awsrole's own AssumeRoleWithWebIdentity call (unsigned,
 //!   through aws-sdk-sts): the AWS CLI caches its answer under a key of its
 //!   own, and aws-config's provider neither caches nor returns the whole
@@ -47,7 +51,7 @@ use crate::creds::Credentials;
 use crate::error::Error;
 use crate::sts::{self, Sts, Target, Wait};
 
-pub use assume_role::AssumeRole;
+pub use assume_role::{AssumeRole, Signer};
 pub use ecs::Ecs;
 pub use environment::Environment;
 pub use imds::{Imds, METADATA_CONNECT_TIMEOUT, METADATA_READ_TIMEOUT};
@@ -157,20 +161,53 @@ impl<R: Refresh> Source for Cached<R> {
     }
 }
 
-/// The sources of a chain, stacked: its base, wrapped by one cached role hop
-/// per `role_arn`. `cx.cache` holds the role hops' answers.
-pub fn for_chain<'a>(chain: &'a Chain, cx: &Context) -> Box<dyn Source + 'a> {
-    let mut source = base(&chain.base, chain.hops.is_empty(), cx);
-    for (i, hop) in chain.hops.iter().enumerate() {
-        let role = AssumeRole {
+/// A chain's credentials. Hops are walked without recursion: down from the
+/// last one to the first fresh cache entry (or the base), then each missed
+/// hop is refreshed under its lock, signed by the one below it. The order
+/// of reads, locks and calls is that of nested `single_flight`s.
+pub fn chain_credentials(chain: &Chain, cx: &Context) -> Result<Credentials, Error> {
+    let base = base(&chain.base, chain.hops.is_empty(), cx);
+    let n = chain.hops.len();
+    let roles: Vec<AssumeRole> = chain
+        .hops
+        .iter()
+        .enumerate()
+        .map(|(i, hop)| AssumeRole {
             hop,
-            source,
             mfa_user: (i == 0).then(|| mfa_user(&chain.base)).flatten(),
-            last: i + 1 == chain.hops.len(),
-        };
-        source = Box::new(Cached::new(role, cx.cache.clone()));
+            last: i + 1 == n,
+        })
+        .collect();
+    let mut missed = Vec::new();
+    let mut found = None;
+    for role in roles.iter().rev() {
+        let entry = role.entry(cx)?;
+        match cache::lookup(cx.cache.as_ref(), &entry) {
+            Ok(c) => {
+                found = Some(c);
+                break;
+            }
+            Err(miss) => {
+                role.check_input(cx)?;
+                missed.push((role, entry, miss));
+            }
+        }
     }
-    source
+    let Some(lowest) = missed.last().map(|(role, ..)| *role) else {
+        return match found {
+            Some(c) => Ok(c),
+            None => base.credentials(cx),
+        };
+    };
+    let mut signer = match found {
+        Some(c) => Signer::plain(c),
+        None => lowest.signer(cx, || base.credentials(cx))?,
+    };
+    for (role, entry, miss) in missed.into_iter().rev() {
+        let c = cache::refresh(cx.cache.as_ref(), &entry, miss, || role.fetch(signer, cx))?;
+        signer = Signer::plain(c);
+    }
+    Ok(signer.credentials)
 }
 
 /// An IAM user's long-term keys: with an MFA device they may buy an MFA

@@ -69,11 +69,13 @@ impl Refresh for WebIdentity<'_> {
             key: web_identity_key(self.role_arn, self.session_name, self.token(cx)?),
             profile: self.profile,
             label: format!("{} (web identity)", self.role_arn),
+            role_arn: Some(self.role_arn),
             kind: Kind::Credentials,
             min_ttl: cx.opts.min_ttl,
             force: cx.opts.refresh && self.last,
             lifetime: crate::cache::Lifetime::web_identity(),
             handed_out: self.last,
+            lock_timeout: crate::cache::lock_timeout(cx.opts.no_input),
         })
     }
 

@@ -260,11 +260,15 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "Set by direnv while it evaluates an .envrc. When env fails there, it prints exit N instead of (exit N), so that direnv reports the failure and applies nothing from the .envrc.",
     ),
     (
+        "AWSROLE_NO_INPUT",
+        "1 (or true, yes): as --no-input, for env, exec and credential-process. awsrole sets it for the credential_process and mfa_process commands it runs under --no-input (the prompt hook), so that an awsrole among them never asks for a code either.",
+    ),
+    (
         "SHELL",
         "The shell to print for when --shell is not given and the calling shell cannot be told from the parent process.",
     ),
     (
-        "COMPLETE",
+        "AWSROLE_COMPLETE",
         "Set by the completion scripts when they run awsrole at a Tab (with _CLAP_COMPLETE_INDEX, _CLAP_IFS and similar); awsrole then prints candidates instead of running a command. See awsrole-completions(1).",
     ),
     (

@@ -1,0 +1,330 @@
+//! Run a helper command from a profile (`credential_process`,
+//! `mfa_process`) through `sh -c`, within bounds: a time limit (the whole
+//! process group is killed when it passes), a cap on what its standard
+//! output may hold, and a cap on the standard error kept for a message.
+//! Commands are named by their first word only: arguments may hold tokens.
+
+use std::io::{self, Read};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Limits {
+    pub timeout: Duration,
+    /// More than this on stdout is an error (and the process is killed).
+    pub max_stdout: usize,
+    /// Only this much of stderr is kept; the rest is read and dropped.
+    pub max_stderr: usize,
+}
+
+pub struct Outcome {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub enum Failure {
+    Start(io::Error),
+    TimedOut(Duration),
+    TooLarge(usize),
+    Io(io::Error),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Start(e) => write!(f, "cannot start it: {e}"),
+            Failure::TimedOut(t) => write!(
+                f,
+                "no answer within {}s; it was stopped (with every process it started)",
+                t.as_secs()
+            ),
+            Failure::TooLarge(n) => write!(
+                f,
+                "it printed more than {} KiB on standard output; it was stopped",
+                n / 1024
+            ),
+            Failure::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// The first word of `command` (its program), as messages name it.
+pub fn program(command: &str) -> String {
+    let c = command.trim_start();
+    let word = match c.chars().next() {
+        Some(q @ ('\'' | '"')) => c[1..].split(q).next().unwrap_or(""),
+        _ => c.split_whitespace().next().unwrap_or(""),
+    };
+    let shown: String = word.chars().filter(|c| !c.is_control()).take(200).collect();
+    format!("`{shown}` (arguments not shown)")
+}
+
+/// What a process said on stderr, fit for a one-line message: printable
+/// text, lines joined, at most `max` bytes.
+pub fn quote_stderr(stderr: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(&stderr[..stderr.len().min(max)]);
+    let mut out: String = text
+        .trim()
+        .chars()
+        .map(|c| if c == '\n' { ' ' } else { c })
+        .filter(|c| !c.is_control())
+        .collect();
+    if stderr.len() > max {
+        out.push_str(" [...]");
+    }
+    out
+}
+
+/// Run `sh -c command`. `stderr_to_us` passes its stderr through (it may
+/// talk to the user); otherwise it is captured. `terminal`: it may use the
+/// terminal (it gets the foreground for its run, so that a prompt on
+/// /dev/tty works from its own process group); otherwise its stdin is
+/// empty and, in a background process group, a read from the terminal
+/// stops it until the time limit kills it.
+pub fn run(
+    command: &str,
+    env: &[(&str, &str)],
+    stderr_to_us: bool,
+    terminal: bool,
+    limits: &Limits,
+) -> Result<Outcome, Failure> {
+    let tty = if terminal { Foreground::open() } else { None };
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(command)
+        .envs(env.iter().copied())
+        .stdin(if terminal {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(if stderr_to_us {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        })
+        .process_group(0);
+    if let Some(fd) = tty.as_ref().map(|t| t.fd) {
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::setpgid(0, 0);
+                let old = libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+                libc::tcsetpgrp(fd, libc::getpid());
+                libc::signal(libc::SIGTTOU, old);
+                Ok(())
+            });
+        }
+    }
+    let mut child = cmd.spawn().map_err(Failure::Start)?;
+    if let Some(t) = &tty {
+        t.give(child.id());
+    }
+    let result = collect(&mut child, limits);
+    if result.is_err() {
+        // SAFETY: the group was created for this child alone.
+        unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+        let _ = child.wait();
+    }
+    drop(tty);
+    result
+}
+
+fn collect(child: &mut Child, limits: &Limits) -> Result<Outcome, Failure> {
+    let deadline = Instant::now() + limits.timeout;
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    for fd in [
+        stdout.as_ref().map(|s| s.as_raw_fd()),
+        stderr.as_ref().map(|s| s.as_raw_fd()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        set_nonblocking(fd);
+    }
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut buf = [0u8; 16 * 1024];
+    while stdout.is_some() || stderr.is_some() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Failure::TimedOut(limits.timeout));
+        }
+        let mut fds: Vec<libc::pollfd> = [
+            stdout.as_ref().map(|s| s.as_raw_fd()),
+            stderr.as_ref().map(|s| s.as_raw_fd()),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+        let ms = left.as_millis().clamp(1, 1000) as libc::c_int;
+        // SAFETY: `fds` is a valid array of its length.
+        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        if let Some(s) = stdout.as_mut() {
+            match read_some(s, &mut buf)? {
+                Some(0) => stdout = None,
+                Some(n) => {
+                    out.extend_from_slice(&buf[..n]);
+                    if out.len() > limits.max_stdout {
+                        return Err(Failure::TooLarge(limits.max_stdout));
+                    }
+                }
+                None => {}
+            }
+        }
+        if let Some(s) = stderr.as_mut() {
+            match read_some(s, &mut buf)? {
+                Some(0) => stderr = None,
+                Some(n) => {
+                    let room = (limits.max_stderr + 1).saturating_sub(err.len());
+                    err.extend_from_slice(&buf[..n.min(room)]);
+                }
+                None => {}
+            }
+        }
+    }
+    loop {
+        if let Some(status) = child.try_wait().map_err(Failure::Io)? {
+            return Ok(Outcome {
+                status,
+                stdout: out,
+                stderr: err,
+            });
+        }
+        if Instant::now() >= deadline {
+            return Err(Failure::TimedOut(limits.timeout));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `Some(n)` read (0 at the end), `None` when nothing is ready.
+fn read_some(r: &mut impl Read, buf: &mut [u8]) -> Result<Option<usize>, Failure> {
+    match r.read(buf) {
+        Ok(n) => Ok(Some(n)),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(Failure::Io(e)),
+    }
+}
+
+fn set_nonblocking(fd: RawFd) {
+    // SAFETY: fcntl on a descriptor we own.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+    }
+}
+
+/// The terminal's foreground, lent to a child's process group and taken
+/// back on drop; only when we hold it (we are not in the background).
+struct Foreground {
+    fd: RawFd,
+    ours: libc::pid_t,
+}
+
+impl Foreground {
+    fn open() -> Option<Foreground> {
+        // SAFETY: plain system calls; the descriptor is closed on drop.
+        unsafe {
+            let fd = libc::open(
+                c"/dev/tty".as_ptr(),
+                libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+            );
+            if fd < 0 {
+                return None;
+            }
+            let ours = libc::getpgrp();
+            if libc::tcgetpgrp(fd) != ours {
+                libc::close(fd);
+                return None;
+            }
+            Some(Foreground { fd, ours })
+        }
+    }
+
+    fn give(&self, pid: u32) {
+        // SAFETY: we are in the foreground group, so no SIGTTOU.
+        unsafe { libc::tcsetpgrp(self.fd, pid as libc::pid_t) };
+    }
+}
+
+impl Drop for Foreground {
+    fn drop(&mut self) {
+        // SAFETY: taking the foreground back from the background needs
+        // SIGTTOU ignored for the call.
+        unsafe {
+            let old = libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+            libc::tcsetpgrp(self.fd, self.ours);
+            libc::signal(libc::SIGTTOU, old);
+            libc::close(self.fd);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(secs: u64) -> Limits {
+        Limits {
+            timeout: Duration::from_secs(secs),
+            max_stdout: 64 * 1024,
+            max_stderr: 100,
+        }
+    }
+
+    #[test]
+    fn output_is_collected_and_stderr_capped() {
+        let o = run(
+            "echo out; yes e | head -c 100000 >&2",
+            &[],
+            false,
+            false,
+            &limits(10),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(o.status.success());
+        assert_eq!(o.stdout, b"out\n");
+        assert_eq!(o.stderr.len(), 101);
+        assert!(quote_stderr(&o.stderr, 100).ends_with("[...]"));
+    }
+
+    #[test]
+    fn a_hanging_group_is_killed_in_time() {
+        let started = Instant::now();
+        let e = run("sleep 1000 & sleep 1000", &[], false, false, &limits(1)).err();
+        assert!(matches!(e, Some(Failure::TimedOut(_))), "{e:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_flood_on_stdout_is_stopped() {
+        let e = run("yes", &[], false, false, &limits(10)).err();
+        assert!(matches!(e, Some(Failure::TooLarge(_))), "{e:?}");
+    }
+
+    #[test]
+    fn programs_are_named_without_arguments() {
+        assert_eq!(
+            program("'/opt/my tool' --token s3cr3t"),
+            "`/opt/my tool` (arguments not shown)"
+        );
+        assert_eq!(program("vault read x"), "`vault` (arguments not shown)");
+    }
+}
