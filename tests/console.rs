@@ -16,11 +16,10 @@ use common::{TestHome, arn, form_decode, hop, moto, run, unique};
 fn stand_in(token: &str) -> Server {
     let token = token.to_string();
     Server::start(move |r| match params(r).get("Action").map(String::as_str) {
-        Some("getSigninToken") => Response::new(
-            200,
-            serde_json::json!({ "SigninToken": token }).to_string(),
-        )
-        .header("Content-Type", "application/json"),
+        Some("getSigninToken") => {
+            Response::new(200, serde_json::json!({ "SigninToken": token }).to_string())
+                .header("Content-Type", "application/json")
+        }
         Some("login") => Response::new(200, "<html><body>signed in</body></html>")
             .header("Content-Type", "text/html"),
         _ => Response::new(404, "no such action"),
@@ -120,7 +119,10 @@ fn chromium_signs_in_with_a_plain_role_and_its_session_duration() {
             "sessionToken": creds.session_token.unwrap(),
         })
     );
-    assert_eq!(got[0].get("SessionDuration").map(String::as_str), Some("7200"));
+    assert_eq!(
+        got[0].get("SessionDuration").map(String::as_str),
+        Some("7200")
+    );
 
     // Chromium followed the login URL to the stand-in.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -150,18 +152,29 @@ fn print_writes_only_the_url_and_chained_roles_get_no_session_duration() {
         .env("AWSROLE_FEDERATION_URL", &fed));
     secrets(&token, &out.stdout);
     out.assert_success();
-    let encoded_token = token.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+    let encoded_token = token
+        .replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D");
     assert_eq!(
         out.stdout,
         format!(
             "{fed}?Action=login&Issuer=awsrole&Destination=https%3A%2F%2Fus-west-2.console.aws.amazon.com%2Fs3%2Fhome%3Fregion%3Dus-west-2&SigninToken={encoded_token}\n"
         )
     );
-    assert!(out.stderr.contains("--duration is not sent"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--duration is not sent"),
+        "{}",
+        out.stderr
+    );
     assert!(!out.stderr.contains(&token) && !out.stderr.contains(&fed));
     let got = calls(&server, "getSigninToken");
     assert_eq!(got.len(), 1);
-    assert_eq!(got[0].get("SessionDuration"), None, "role chaining: no SessionDuration");
+    assert_eq!(
+        got[0].get("SessionDuration"),
+        None,
+        "role chaining: no SessionDuration"
+    );
     assert!(calls(&server, "login").is_empty(), "--print opens nothing");
 }
 
@@ -185,7 +198,10 @@ fn an_iam_user_signs_in_through_get_federation_token() {
     assert_eq!(policy["Statement"][0]["Action"], "*");
     let got = calls(&server, "getSigninToken");
     let session: serde_json::Value = serde_json::from_str(&got[0]["Session"]).unwrap();
-    assert_ne!(session["sessionId"], "AKIDUSER", "never the user's own keys");
+    assert_ne!(
+        session["sessionId"], "AKIDUSER",
+        "never the user's own keys"
+    );
     assert_ne!(session["sessionKey"], "user-secret");
     assert!(!session["sessionToken"].as_str().unwrap().is_empty());
     common::capture::secrets([
@@ -206,7 +222,10 @@ fn an_iam_user_with_mfa_is_refused_before_any_call() {
     assert_eq!(out.code, 3, "{out:?}");
     assert_eq!(out.stdout, "");
     assert!(out.stderr.contains("GetFederationToken"), "{}", out.stderr);
-    assert!(out.stderr.contains("--role-arn ARN --source-profile mfauser"));
+    assert!(
+        out.stderr
+            .contains("--role-arn ARN --source-profile mfauser")
+    );
     assert!(server.requests().is_empty());
 }
 
@@ -224,4 +243,36 @@ fn a_refusing_endpoint_is_an_sts_error_without_secrets() {
     assert!(out.stderr.contains("HTTP 400"), "{}", out.stderr);
     let creds = home.cached(&hop(&dev, None));
     assert!(!out.stderr.contains(&creds.secret_access_key));
+}
+
+#[test]
+fn an_ad_hoc_role_signs_in_from_the_profile_entry() {
+    let (home, dev, _) = home();
+    let token = format!("TOKEN-{}", unique("adhoc"));
+    let server = stand_in(&token);
+    run(home.cmd().args(["env", "dev", "--shell", "bash"])).assert_success();
+    let before = common::assume_calls(&dev);
+    let out = run(home
+        .cmd()
+        .args(["console", "--role-arn", &dev, "--source-profile", "base"])
+        .args(["--print", "--duration", "15m"])
+        .env("AWSROLE_FEDERATION_URL", federation_url(&server)));
+    common::capture::record_home(home.path());
+    secrets(&token, &out.stdout);
+    out.assert_success();
+    assert_eq!(
+        common::assume_calls(&dev),
+        before,
+        "the profile's cache entry"
+    );
+    let got = calls(&server, "getSigninToken");
+    assert_eq!(
+        got[0].get("SessionDuration").map(String::as_str),
+        Some("900")
+    );
+    let session: serde_json::Value = serde_json::from_str(&got[0]["Session"]).unwrap();
+    assert_eq!(
+        session["sessionToken"],
+        home.cached(&hop(&dev, None)).session_token.unwrap()
+    );
 }
