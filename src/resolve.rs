@@ -59,7 +59,13 @@ pub fn credentials(name: &str, opts: &Options, getenv: Getenv) -> Result<Resolve
             let (mut config, _) = Config::load_for(getenv, source)?;
             let section = spec.section(config.set.profiles.get(source));
             config.set.profiles.insert(name.clone(), section);
-            let chain = chain::build(&config.set, name);
+            // The synthesized section has no line to point at.
+            let chain = chain::build(&config.set, name).map_err(|mut e| {
+                if e.at.is_some_and(|at| at.line == 0) {
+                    e.at = None;
+                }
+                e
+            });
             (config, chain)
         }
     };

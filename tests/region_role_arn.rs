@@ -231,4 +231,17 @@ fn bad_ad_hoc_arguments_are_usage_errors() {
     assert_eq!(out.code, 2, "{out:?}");
     let out = hook_env(&home, "dev?bogus=1");
     assert_eq!(out.code, 2, "{out:?}");
+    home.write_config("[profile base]\naws_access_key_id = A\naws_secret_access_key = B\n");
+    let out = home.env_bash(&[
+        "--role-arn",
+        "arn:aws:iam::1:role/r",
+        "--source-profile",
+        "nope",
+    ]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stderr.contains("source profile nope"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains(":0:"),
+        "no line for a role without a profile"
+    );
 }
