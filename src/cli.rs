@@ -53,6 +53,12 @@ pub enum Command {
     #[command(after_help = CREDENTIAL_PROCESS_EXAMPLES)]
     CredentialProcess(CredentialProcessCli),
 
+    /// Open the AWS console signed in with a profile's credentials
+    ///
+    /// Resolves PROFILE like `env`, exchanges the credentials for a sign-in token at the federation endpoint of the role's partition (aws, aws-cn, aws-us-gov; AWSROLE_FEDERATION_URL replaces it) and opens the login URL with $BROWSER, else xdg-open or open. An IAM user's long-term keys are first exchanged for GetFederationToken credentials (allow-all policy: the session may do what the user may); a user profile with mfa_serial is refused, since GetFederationToken takes no MFA code. The URL signs anyone in who has it: it never goes to stderr or --verbose.
+    #[command(after_help = crate::commands::console::CONSOLE_EXAMPLES)]
+    Console(crate::commands::console::ConsoleCli),
+
     /// List every profile: kind, source chain, MFA, region, cached credentials
     ///
     /// Reads the config files and the cache only: no network, no prompt. CREDENTIALS is the state of the final role's cache entry: time left, `expiring` when less than 15 minutes are left (env and exec would refresh it), `expired`, or `none`.
@@ -124,6 +130,7 @@ Examples:
 #[derive(Args, Debug)]
 pub struct EnvCli {
     /// Profile to use [default: $AWS_PROFILE, then $AWS_DEFAULT_PROFILE, then `default`]
+    #[arg(conflicts_with = "role_arn")]
     pub profile: Option<String>,
 
     /// Shell to print for [default: the calling shell, then $SHELL, then POSIX sh]
@@ -131,8 +138,15 @@ pub struct EnvCli {
     pub shell: Option<ShellKind>,
 
     /// Print lines that remove every variable `env` sets
-    #[arg(long, conflicts_with_all = ["profile", "refresh", "min_ttl"])]
+    #[arg(long, conflicts_with_all = ["profile", "refresh", "min_ttl", "role_arn", "region"])]
     pub unset: bool,
+
+    #[command(flatten)]
+    pub role: RoleArgs,
+
+    /// The ad-hoc role's session length (duration_seconds), e.g. 1h
+    #[arg(long, value_name = "DURATION", requires = "role_arn", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
 
     #[command(flatten)]
     pub resolve: ResolveArgs,
@@ -164,6 +178,88 @@ pub struct CachedArgs {
     /// Cached credentials with less time left than this count as expired
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
     pub min_ttl: Duration,
+
+    /// Region for STS and the exported region variables, instead of the profile's (the cache entry stays the same)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+/// An ad-hoc role: assumed like a profile with these settings would be,
+/// sharing its cache entry (`env`, `exec`, `console`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct RoleArgs {
+    /// Assume this role, which needs no profile: an ad-hoc role (with --source-profile and the options below)
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// Profile whose credentials assume --role-arn [default: $AWS_PROFILE, then $AWS_DEFAULT_PROFILE, then `default`]
+    #[arg(long, value_name = "PROFILE", requires = "role_arn")]
+    pub source_profile: Option<String>,
+
+    /// External ID for --role-arn (external_id)
+    #[arg(long, value_name = "ID", requires = "role_arn")]
+    pub external_id: Option<String>,
+
+    /// Session name for --role-arn (role_session_name)
+    #[arg(long, value_name = "NAME", requires = "role_arn")]
+    pub session_name: Option<String>,
+
+    /// MFA device for --role-arn (mfa_serial)
+    #[arg(long, value_name = "SERIAL", requires = "role_arn")]
+    pub mfa_serial: Option<String>,
+}
+
+impl RoleArgs {
+    /// What to resolve, as one string ([`crate::profile_spec`]): PROFILE (or
+    /// the default profile), or the ad-hoc role; with `--region`.
+    pub fn spec(
+        &self,
+        profile: Option<&str>,
+        duration: Option<Duration>,
+        region: Option<&str>,
+        getenv: crate::Getenv,
+    ) -> Result<String, crate::error::Error> {
+        use crate::profile_spec::Spec;
+        let mut spec = match &self.role_arn {
+            None => Spec::parse(&crate::config::profile_name(profile, getenv))?,
+            Some(arn) => {
+                if !arn.starts_with("arn:") || !arn.contains(":role/") {
+                    return Err(crate::error::Error::new(
+                        crate::error::Status::Usage,
+                        format!(
+                            "--role-arn `{arn}` is not a role ARN (example: arn:aws:iam::123456789012:role/admin)"
+                        ),
+                    ));
+                }
+                let source = match &self.source_profile {
+                    Some(p) => p.clone(),
+                    None => crate::config::profile_name(None, getenv),
+                };
+                let mut role = vec![("source_profile".to_string(), source)];
+                let mut add = |k: &str, v: Option<String>| {
+                    if let Some(v) = v {
+                        role.push((k.to_string(), v));
+                    }
+                };
+                add("external_id", self.external_id.clone());
+                add("role_session_name", self.session_name.clone());
+                add(
+                    "duration_seconds",
+                    duration.map(|d| d.as_secs().to_string()),
+                );
+                add("mfa_serial", self.mfa_serial.clone());
+                Spec {
+                    name: arn.clone(),
+                    region: None,
+                    role: Some(role),
+                }
+            }
+        };
+        if let Some(r) = region {
+            spec.region = Some(r.to_string());
+        }
+        Ok(spec.encode())
+    }
 }
 
 impl CachedArgs {
@@ -241,13 +337,14 @@ when the credentials cannot be had, awsrole's own: 1 failure, 2 usage, 3 config,
 
 #[derive(Args, Debug)]
 pub struct ExecCli {
-    /// Profile whose credentials the command gets
-    pub profile: String,
+    /// Profile whose credentials the command gets (none with --role-arn: the first word is then the command)
+    #[arg(required_unless_present = "role_arn")]
+    pub profile: Option<String>,
 
     /// The command to run, and its arguments (after `--` if they start with `-`)
     #[arg(
         value_name = "COMMAND",
-        required = true,
+        required_unless_present = "role_arn",
         trailing_var_arg = true,
         allow_hyphen_values = true
     )]
@@ -258,6 +355,13 @@ pub struct ExecCli {
     /// awsrole stays as the command's parent and serves the container credentials protocol on 127.0.0.1 at a random port. The command gets AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN (and the region variables), no keys: SDKs ask the endpoint again before their credentials expire, and each answer has at least --min-ttl left, refreshed through the same cache and MFA session as `env`. For commands that may outlive one set of credentials.
     #[arg(long)]
     pub server: bool,
+
+    #[command(flatten)]
+    pub role: RoleArgs,
+
+    /// The ad-hoc role's session length (duration_seconds), e.g. 1h
+    #[arg(long, value_name = "DURATION", requires = "role_arn", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
 
     #[command(flatten)]
     pub resolve: ResolveArgs,

@@ -17,10 +17,12 @@ pub mod creds;
 pub mod endpoint;
 pub mod error;
 pub mod exports;
+pub mod federation;
 pub mod files;
 pub mod mfa;
 pub mod process_loop;
 pub mod profile_file;
+pub mod profile_spec;
 pub mod pyjson;
 pub mod resolve;
 #[cfg(unix)]

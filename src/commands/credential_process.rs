@@ -35,7 +35,13 @@ pub fn run(args: &CredentialProcessCli, getenv: Getenv) -> Result<String, Error>
     // SAFETY: nothing else runs yet (no runtime, no threads); the variable is
     // for the processes this one may start.
     unsafe { std::env::set_var(STACK_VAR, &stack) };
-    let r = resolve::credentials(&args.profile, &args.cached.options(false), getenv)?;
+    let name = crate::cli::RoleArgs::default().spec(
+        Some(&args.profile),
+        None,
+        args.cached.region.as_deref(),
+        getenv,
+    )?;
+    let r = resolve::credentials(&name, &args.cached.options(false), getenv)?;
     Ok(to_json(&r.credentials))
 }
 

@@ -16,8 +16,8 @@ use crate::cli::EnvCli;
 use crate::creds::Credentials;
 use crate::error::{Error, Status};
 use crate::exports;
+use crate::resolve;
 use crate::shell::{self, Shell, ShellKind};
-use crate::{config, resolve};
 
 /// Returns the text for stdout.
 pub fn run(args: &EnvCli, getenv: Getenv) -> Result<String, Failure> {
@@ -49,7 +49,12 @@ fn export_lines(args: &EnvCli, shell: &dyn Shell, getenv: Getenv) -> Result<Stri
     if args.unset {
         return Ok(exports::VARIABLES.iter().map(|v| shell.unset(v)).collect());
     }
-    let name = config::profile_name(args.profile.as_deref(), getenv);
+    let name = args.role.spec(
+        args.profile.as_deref(),
+        args.duration,
+        args.resolve.cached.region.as_deref(),
+        getenv,
+    )?;
     let resolving = exports::without_exported_region(getenv);
     let r = resolve::credentials(&name, &args.resolve.options(), &resolving)?;
     render(

@@ -40,7 +40,21 @@ pub const CANNOT_RUN: i32 = 126;
 /// Returns only on failure. A failure to resolve the profile is an `Error`
 /// (exit 1-6); a failure to start the command exits here with 127 or 126.
 pub fn run(args: &ExecCli, getenv: Getenv) -> Result<Infallible, Error> {
-    let Some((program, rest)) = args.command.split_first() else {
+    // With --role-arn there is no PROFILE: clap put the command's first word there.
+    let (profile, command) = match &args.role.role_arn {
+        None => (args.profile.as_deref(), args.command.clone()),
+        Some(_) => {
+            let first = args.profile.iter().map(std::ffi::OsString::from);
+            (None, first.chain(args.command.iter().cloned()).collect())
+        }
+    };
+    let name = args.role.spec(
+        profile,
+        args.duration,
+        args.resolve.cached.region.as_deref(),
+        getenv,
+    )?;
+    let Some((program, rest)) = command.split_first() else {
         return Err(Error::new(
             Status::Usage,
             "no command given: awsrole exec PROFILE -- COMMAND [ARGS...]",
@@ -49,14 +63,14 @@ pub fn run(args: &ExecCli, getenv: Getenv) -> Result<Infallible, Error> {
     let opts = args.resolve.options();
     if args.server {
         let server = crate::server::Args {
-            profile: &args.profile,
-            command: &args.command,
+            profile: &name,
+            command: &command,
             opts,
         };
         return crate::server::run(&server);
     }
     let resolving = exports::without_exported_region(getenv);
-    let r = resolve::credentials(&args.profile, &opts, &resolving)?;
+    let r = resolve::credentials(&name, &opts, &resolving)?;
     let mut cmd = Command::new(program);
     cmd.args(rest);
     for (name, value) in

@@ -3,6 +3,7 @@
 
 pub mod clear;
 pub mod completions;
+pub mod console;
 pub mod credential_process;
 pub mod env;
 pub mod exec;
@@ -39,6 +40,7 @@ pub fn run(command: Command, getenv: Getenv) -> Result<String, Failure> {
         Command::Env(a) => return env::run(&a, getenv),
         Command::Exec(a) => exec::run(&a, getenv).map(|never| match never {}),
         Command::CredentialProcess(a) => credential_process::run(&a, getenv),
+        Command::Console(a) => console::run(&a, getenv),
         Command::List(a) => list::run(&a, getenv),
         Command::Status(a) => status::run(&a, getenv),
         Command::Clear(a) => clear::run(&a, getenv),

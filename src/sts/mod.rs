@@ -290,6 +290,29 @@ impl Sts {
         role_credentials(&call, out.credentials, None)
     }
 
+    /// GetFederationToken for an IAM user's long-term keys, with a policy
+    /// that allows everything the user may do (the session gets the
+    /// intersection), for a console sign-in.
+    pub fn get_federation_token(
+        &self,
+        user: &Credentials,
+        name: &str,
+        lifetime: Option<Duration>,
+        profile: &str,
+    ) -> Result<RoleCredentials, StsError> {
+        const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let send = self
+            .client(Some(user))
+            .get_federation_token()
+            .name(name)
+            .policy(ALLOW_ALL)
+            .set_duration_seconds(lifetime.and_then(|l| i32::try_from(l.as_secs()).ok()))
+            .send();
+        let call = Call::FederationToken { profile };
+        let out = self.call(&call, send)?;
+        role_credentials(&call, out.credentials, None)
+    }
+
     /// Who `creds` belong to (GetCallerIdentity).
     pub fn get_caller_identity(&self, creds: &Credentials) -> Result<Identity, StsError> {
         let send = self.client(Some(creds)).get_caller_identity().send();

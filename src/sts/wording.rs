@@ -45,6 +45,7 @@ pub(super) enum Call<'a> {
     AssumeRole { role: &'a str, profile: &'a str },
     WebIdentity { role: &'a str, profile: &'a str },
     SessionToken { serial: &'a str, profile: &'a str },
+    FederationToken { profile: &'a str },
     CallerIdentity,
 }
 
@@ -61,6 +62,9 @@ impl Call<'_> {
             Call::SessionToken { serial, profile } => {
                 format!("GetSessionToken with MFA device {serial} for profile `{profile}`")
             }
+            Call::FederationToken { profile } => {
+                format!("GetFederationToken for profile `{profile}`")
+            }
             Call::CallerIdentity => "GetCallerIdentity".to_string(),
         }
     }
@@ -71,6 +75,7 @@ impl Call<'_> {
             Call::AssumeRole { role, .. } => format!("AssumeRole for {role}"),
             Call::WebIdentity { role, .. } => format!("AssumeRoleWithWebIdentity for {role}"),
             Call::SessionToken { .. } => "GetSessionToken".to_string(),
+            Call::FederationToken { .. } => "GetFederationToken".to_string(),
             Call::CallerIdentity => "GetCallerIdentity".to_string(),
         }
     }
@@ -86,6 +91,9 @@ impl Call<'_> {
             }
             Call::SessionToken { serial, profile } => {
                 format!("GetSessionToken with MFA device {serial} (profile `{profile}`)")
+            }
+            Call::FederationToken { profile } => {
+                format!("GetFederationToken (profile `{profile}`)")
             }
             Call::CallerIdentity => "GetCallerIdentity".to_string(),
         }
@@ -127,6 +135,9 @@ impl Call<'_> {
             ),
             Call::SessionToken { serial, profile } => format!(
                 "STS error {code}: {text} (GetSessionToken with MFA device {serial} failed for profile `{profile}`)"
+            ),
+            Call::FederationToken { profile } => format!(
+                "STS error {code}: {text} (GetFederationToken failed for profile `{profile}`: the console sign-in of an IAM user needs sts:GetFederationToken without MFA; with a policy that requires MFA, sign in as a role instead: `awsrole console --role-arn ARN --source-profile {profile}`)"
             ),
         }
     }
