@@ -128,6 +128,10 @@ fn fixed_corpus() -> Vec<String> {
         "\u{f600}\u{fdd0}\u{ffff}",
         "%PATH% !! ~ * {a,b} #x",
         "AKIA/wJalrXUtnFEMI+K7MDENG==",
+        "#",
+        "'#",
+        "x'#}; print pwned",
+        "\\u{41}\\(x)",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -145,9 +149,11 @@ enum Runner {
     ZshCLocale,
     Fish,
     Dash,
+    Nushell,
+    Elvish,
 }
 
-const RUNNERS: [Runner; 7] = [
+const RUNNERS: [Runner; 9] = [
     Runner::Bash,
     Runner::BashCLocale,
     Runner::Zsh,
@@ -155,6 +161,8 @@ const RUNNERS: [Runner; 7] = [
     Runner::ZshCLocale,
     Runner::Fish,
     Runner::Dash,
+    Runner::Nushell,
+    Runner::Elvish,
 ];
 
 impl Runner {
@@ -164,6 +172,8 @@ impl Runner {
             Runner::Zsh | Runner::ZshRcQuotes | Runner::ZshCLocale => ShellKind::Zsh,
             Runner::Fish => ShellKind::Fish,
             Runner::Dash => ShellKind::Posix,
+            Runner::Nushell => ShellKind::Nushell,
+            Runner::Elvish => ShellKind::Elvish,
         }
     }
 
@@ -171,7 +181,18 @@ impl Runner {
     /// environment NUL-separated (what child processes will really see).
     fn command(self, script: &std::path::Path) -> Command {
         let eval = r#"eval "$(cat "$1")"; env -0"#;
+        // nushell cannot eval text: `source` takes a path known when parsing.
+        let nu_source = format!("source '{}'; ^env -0", script.display());
+        let nu = common::peers::nu_bin();
         let (program, args): (&str, Vec<&str>) = match self {
+            Runner::Nushell => (
+                nu.to_str().unwrap(),
+                vec!["-n", "--no-std-lib", "-c", &nu_source],
+            ),
+            Runner::Elvish => (
+                "elvish",
+                vec!["-norc", "-c", "eval (slurp < $args[0]); env -0"],
+            ),
             Runner::Bash | Runner::BashCLocale => {
                 ("bash", vec!["--norc", "--noprofile", "-c", eval])
             }
@@ -189,10 +210,15 @@ impl Runner {
         };
         let mut cmd = Command::new(program);
         cmd.args(args);
-        if !matches!(self, Runner::Fish) {
-            cmd.arg("sh"); // $0
+        match self {
+            Runner::Fish | Runner::Elvish => {
+                cmd.arg(script);
+            }
+            Runner::Nushell => {}
+            _ => {
+                cmd.arg("sh").arg(script); // $0
+            }
         }
-        cmd.arg(script);
         let locale = match self {
             Runner::BashCLocale | Runner::ZshCLocale => "C",
             _ => "C.UTF-8",
@@ -250,6 +276,15 @@ fn script_for(shell: &dyn Shell, values: &[String]) -> String {
     script += &shell.export("GONE", "set before unset").unwrap();
     script += &shell.unset("GONE");
     script += &shell.unset("NEVER_SET");
+    // The whole output as `env` prints it (one statement for nushell).
+    let names: Vec<String> = (0..values.len()).map(|i| format!("W{i}")).collect();
+    let mut vars: Vec<(&str, Option<&str>)> = names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| (n.as_str(), Some(v.as_str())))
+        .collect();
+    vars.push(("NEVER_SET", None));
+    script += &shell.render(&vars).unwrap();
     script
 }
 
@@ -268,6 +303,8 @@ fn check_round_trip(runner: Runner, values: &[String]) -> Result<(), TestCaseErr
             shell.export("V", want).unwrap()
         );
         prop_assert_eq!(got.unwrap().as_slice(), want.as_bytes());
+        let rendered = env.get(&format!("W{i}")).map(Vec::as_slice);
+        prop_assert_eq!(rendered, Some(want.as_bytes()), "{:?} W{}", runner, i);
     }
     prop_assert!(
         !env.contains_key("GONE"),
@@ -287,7 +324,7 @@ fn fixed_corpus_round_trips_in_real_shells() {
 
 #[test]
 fn adversarial_values_round_trip_in_real_shells() {
-    for program in ["bash", "zsh", "fish", "dash"] {
+    for program in ["bash", "zsh", "fish", "dash", "elvish"] {
         require_shell(program);
     }
     runner()

@@ -1,7 +1,9 @@
-//! nushell: `load-env` with a record of raw strings, `hide-env -i` to unset.
+//! nushell: `load-env` with a record of strings, `hide-env -i` to unset.
 //!
-//! A raw string `r#'...'#` ends at the first `'` followed by as many `#`
-//! as it opened with, and holds every other character as written.
+//! Values are double-quoted strings (not interpolated without `$`) where
+//! only printable ASCII stands for itself: `"` and `\` are escaped, every
+//! other character is `\u{HEX}`. Raw strings `r#'...'#` are not used:
+//! nushell 0.115 fails to parse one whose text starts with `#`.
 
 use super::{Shell, UnrepresentableValue, reject_nul};
 
@@ -30,7 +32,7 @@ impl Shell for Nushell {
             match value {
                 Some(v) => {
                     reject_nul(name, v)?;
-                    fields.push(format!("{name}: {}", raw_string(v)));
+                    fields.push(format!("{name}: {}", quoted(v)));
                 }
                 None => out.push_str(&self.unset(name)),
             }
@@ -42,12 +44,20 @@ impl Shell for Nushell {
     }
 }
 
-fn raw_string(value: &str) -> String {
-    let mut hashes = "#".to_owned();
-    while value.contains(&format!("'{hashes}")) {
-        hashes.push('#');
+fn quoted(value: &str) -> String {
+    let mut out = String::from('"');
+    for c in value.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
     }
-    format!("r{hashes}'{value}'{hashes}")
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -57,10 +67,13 @@ mod tests {
     #[test]
     fn exports() {
         let ex = |v| Nushell.export("AWS_X", v).unwrap();
-        assert_eq!(ex("plain"), "load-env {AWS_X: r#'plain'#}\n");
-        assert_eq!(ex(""), "load-env {AWS_X: r#''#}\n");
-        assert_eq!(ex("a'b\"$c\nd"), "load-env {AWS_X: r#'a'b\"$c\nd'#}\n");
-        assert_eq!(ex("x'#y'##"), "load-env {AWS_X: r###'x'#y'##'###}\n");
+        assert_eq!(ex("plain"), "load-env {AWS_X: \"plain\"}\n");
+        assert_eq!(ex(""), "load-env {AWS_X: \"\"}\n");
+        assert_eq!(
+            ex("a'b\"$(c)\\\nd"),
+            "load-env {AWS_X: \"a'b\\\"$(c)\\\\\\u{a}d\"}\n"
+        );
+        assert_eq!(ex("#é😀"), "load-env {AWS_X: \"#\\u{e9}\\u{1f600}\"}\n");
     }
 
     #[test]
@@ -68,7 +81,7 @@ mod tests {
         let out = Nushell
             .render(&[("A", Some("1")), ("B", None), ("C", Some("2"))])
             .unwrap();
-        assert_eq!(out, "load-env {A: r#'1'#, C: r#'2'#}\nhide-env -i B\n");
+        assert_eq!(out, "load-env {A: \"1\", C: \"2\"}\nhide-env -i B\n");
         assert_eq!(Nushell.render(&[("B", None)]).unwrap(), "hide-env -i B\n");
     }
 }
