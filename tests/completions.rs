@@ -764,3 +764,26 @@ ask 'awsrole exec mark'
         ]
     );
 }
+
+#[test]
+fn fish_interactive_tab_after_exec_dashdash() {
+    let home = home();
+    let fixture = exec_fixture(&home)
+        .replace("PATH=", "set PATH ")
+        .replace(":$PATH", " $PATH");
+    let tmux = Tmux::start("exec fish --no-config", env_for(&home), 120, 30);
+    tmux.send_line(&format!(
+        "set -g fish_autosuggestion_enabled 0; function fish_prompt; echo -n '> '; end; {fixture}; source {}; echo lo''aded",
+        script_path("fish").display()
+    ));
+    tmux.wait_for("loaded", WAIT);
+    tmux.send_keys("awsrole exec dev-a -- awsroletestc");
+    tmux.send_key("Tab");
+    tmux.wait_for("> awsrole exec dev-a -- awsroletestcmd", WAIT);
+    tmux.send_keys("uniquef");
+    tmux.send_key("Tab");
+    tmux.wait_for(
+        "> awsrole exec dev-a -- awsroletestcmd uniquefile.txt",
+        WAIT,
+    );
+}
