@@ -5,7 +5,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::resolve;
-use crate::shell::ShellKind;
+use crate::shell::{Format, ShellKind};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -136,6 +136,10 @@ pub struct EnvCli {
     /// Shell to print for [default: the calling shell, then $SHELL, then POSIX sh]
     #[arg(long, value_parser = ShellKind::parser())]
     pub shell: Option<ShellKind>,
+
+    /// Print for a program instead of a shell: json, dotenv (docker --env-file) or github ($GITHUB_ENV)
+    #[arg(long, value_enum, conflicts_with = "shell")]
+    pub format: Option<Format>,
 
     /// Print lines that remove every variable `env` sets
     #[arg(long, conflicts_with_all = ["profile", "refresh", "min_ttl", "role_arn", "region"])]

@@ -643,3 +643,150 @@ fn powershell_output_gives_profiles_with_their_roles() {
     let shells = powershell_results(&home, "awsrole env --shell pw", "pw");
     assert_eq!(shells, [("pwsh".to_owned(), "pwsh".to_owned())]);
 }
+
+// --------------------------------------------------- after `exec PROFILE --`
+
+/// A command of our own on PATH (`awsroletestcmd`) and a file to complete,
+/// in the home; returns the shell line that puts the command on PATH and
+/// moves into the home.
+fn exec_fixture(home: &TestHome) -> String {
+    let bin = home.path().join("xbin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let cmd = bin.join("awsroletestcmd");
+    std::fs::write(&cmd, "#!/bin/sh\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cmd, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(home.path().join("uniquefile.txt"), "").unwrap();
+    format!("PATH={}:$PATH; cd {}", bin.display(), home.path().display())
+}
+
+#[test]
+fn bash_completes_the_command_after_exec_dashdash() {
+    let home = home();
+    let fixture = exec_fixture(&home);
+    let loader = "/usr/share/bash-completion/bash_completion";
+    let tmux = Tmux::start("exec bash --norc --noprofile -i", env_for(&home), 120, 30);
+    tmux.send_line(&format!(
+        "PS1='$ '; {fixture}; source {loader}; source {}; echo lo''aded",
+        script_path("bash").display()
+    ));
+    tmux.wait_for("loaded", WAIT);
+    // The command name, from PATH.
+    tmux.send_keys("awsrole exec dev-a -- awsroletestc");
+    tmux.send_key("Tab");
+    tmux.wait_for("$ awsrole exec dev-a -- awsroletestcmd", WAIT);
+    // No completion of its own: file paths (after the space Tab added).
+    tmux.send_keys("uniquef");
+    tmux.send_key("Tab");
+    tmux.wait_for(
+        "$ awsrole exec dev-a -- awsroletestcmd uniquefile.txt",
+        WAIT,
+    );
+    // Its own completion once it has one; options before `--` are skipped.
+    tmux.send_key("C-u");
+    tmux.send_line("complete -W 'alpha-sub beta' awsroletestcmd; echo regi''stered");
+    tmux.wait_for("registered", WAIT);
+    tmux.send_keys("awsrole -v exec --no-input dev-a -- awsroletestcmd alp");
+    tmux.send_key("Tab");
+    tmux.wait_for("-- awsroletestcmd alpha-sub", WAIT);
+    // Before `--`, awsrole's own completion still answers.
+    tmux.send_key("C-u");
+    tmux.send_keys("awsrole exec mark");
+    tmux.send_key("Tab");
+    tmux.wait_for("$ awsrole exec marketingadmin", WAIT);
+}
+
+#[test]
+fn zsh_completes_the_command_after_exec_dashdash() {
+    let home = home();
+    let fixture = exec_fixture(&home);
+    let tmux = zsh_session(&home, &fixture);
+    tmux.send_line(&format!(
+        "source {}; print sour''ced",
+        script_path("zsh").display()
+    ));
+    tmux.wait_for("sourced", WAIT);
+    tmux.send_keys("awsrole exec dev-a -- awsroletestc");
+    tmux.send_key("Tab");
+    tmux.wait_for("% awsrole exec dev-a -- awsroletestcmd", WAIT);
+    tmux.send_keys("uniquef");
+    tmux.send_key("Tab");
+    tmux.wait_for(
+        "% awsrole exec dev-a -- awsroletestcmd uniquefile.txt",
+        WAIT,
+    );
+    tmux.send_key("C-u");
+    tmux.send_line(
+        "_awsroletestcmd() { compadd alpha-sub beta }; compdef _awsroletestcmd awsroletestcmd; print regi''stered",
+    );
+    tmux.wait_for("registered", WAIT);
+    tmux.send_keys("awsrole exec --no-input dev-a -- awsroletestcmd alp");
+    tmux.send_key("Tab");
+    tmux.wait_for("-- awsroletestcmd alpha-sub", WAIT);
+    tmux.send_key("C-u");
+    tmux.send_keys("awsrole exec mark");
+    tmux.send_key("Tab");
+    tmux.wait_for("% awsrole exec marketingadmin", WAIT);
+}
+
+#[test]
+fn fish_completes_the_command_after_exec_dashdash() {
+    let home = home();
+    let fixture = exec_fixture(&home)
+        .replace("PATH=", "set PATH ")
+        .replace(":$PATH", " $PATH");
+    let driver = format!(
+        "{fixture}\nsource {}\n{}\n",
+        script_path("fish").display(),
+        r#"
+function ask
+    complete -C $argv[1]
+    echo --end--
+end
+ask 'awsrole exec dev-a -- awsroletestc'
+ask 'awsrole exec dev-a -- awsroletestcmd uniquef'
+complete -c awsroletestcmd -f -a 'alpha-sub beta'
+ask 'awsrole -v exec --no-input dev-a -- awsroletestcmd alp'
+ask 'awsrole exec mark'
+"#
+    );
+    let got = answers(&ok(run(program(&home, "fish")
+        .args(["--no-config", "-c"])
+        .arg(driver))));
+    let names: Vec<Vec<&str>> = got
+        .iter()
+        .map(|a| a.iter().map(|l| l.split('\t').next().unwrap()).collect())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            vec!["awsroletestcmd"],
+            vec!["uniquefile.txt"],
+            vec!["alpha-sub"],
+            vec!["marketingadmin"]
+        ]
+    );
+}
+
+#[test]
+fn fish_interactive_tab_after_exec_dashdash() {
+    let home = home();
+    let fixture = exec_fixture(&home)
+        .replace("PATH=", "set PATH ")
+        .replace(":$PATH", " $PATH");
+    let tmux = Tmux::start("exec fish --no-config", env_for(&home), 120, 30);
+    tmux.send_line(&format!(
+        "set -g fish_autosuggestion_enabled 0; function fish_prompt; echo -n '> '; end; {fixture}; source {}; echo lo''aded",
+        script_path("fish").display()
+    ));
+    tmux.wait_for("loaded", WAIT);
+    tmux.send_keys("awsrole exec dev-a -- awsroletestc");
+    tmux.send_key("Tab");
+    tmux.wait_for("> awsrole exec dev-a -- awsroletestcmd", WAIT);
+    tmux.send_keys("uniquef");
+    tmux.send_key("Tab");
+    tmux.wait_for(
+        "> awsrole exec dev-a -- awsroletestcmd uniquefile.txt",
+        WAIT,
+    );
+}

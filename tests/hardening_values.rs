@@ -209,23 +209,47 @@ enum Sh {
     ZshRcQuotes,
     Fish,
     Dash,
+    Elvish,
+    /// `awsrole env --format json | from json | load-env`
+    NuJson,
+    /// `awsrole env --shell nu` saved to a file, then `source`d
+    Nu,
 }
 
-const SHELLS: [Sh; 5] = [Sh::Bash, Sh::Zsh, Sh::ZshRcQuotes, Sh::Fish, Sh::Dash];
+const SHELLS: [Sh; 8] = [
+    Sh::Bash,
+    Sh::Zsh,
+    Sh::ZshRcQuotes,
+    Sh::Fish,
+    Sh::Dash,
+    Sh::Elvish,
+    Sh::NuJson,
+    Sh::Nu,
+];
 
 /// The shell runs awsrole itself, as users do, once per profile given as
 /// an argument, and dumps its environment after each (NUL-separated, then a
 /// `--next--` entry).
 fn shell_command(sh: Sh, home: &TestHome, profiles: &[&str]) -> Command {
     let posix = r#"for p in "$@"; do out=$("$AWSROLE" env --shell SHELL -- "$p") || exit 9; eval "$out"; env -0; printf '%s\0' --next--; done"#;
+    let nu = common::peers::nu_bin();
     let (program, args, shell_flag): (&str, Vec<&str>, &str) = match sh {
+        Sh::Elvish => ("elvish", vec!["-norc", "-c"], "elvish"),
+        Sh::NuJson | Sh::Nu => (nu.to_str().unwrap(), vec!["-n", "--no-std-lib", "-c"], "nu"),
         Sh::Bash => ("bash", vec!["--norc", "--noprofile", "-c"], "bash"),
         Sh::Zsh => ("zsh", vec!["-f", "-c"], "zsh"),
         Sh::ZshRcQuotes => ("zsh", vec!["-f", "-o", "rc_quotes", "-c"], "zsh"),
         Sh::Dash => ("dash", vec!["-c"], "sh"),
         Sh::Fish => ("fish", vec!["--no-config", "-c"], "fish"),
     };
+    // nushell parses a `source`d file before running anything, so each
+    // profile's output is saved by one nu and sourced by the next, which
+    // dumps its environment; the second runs in the first one's environment.
+    let nu_source = r#"let f = $env.AWSROLE_DIR | path join $"awsrole-($env.AWSROLE_STEP).nu"; ^$env.AWSROLE env --shell nu -- $env.AWSROLE_P | save -f $f"#;
     let script = match sh {
+        Sh::Elvish => "for p $args { eval ((external $E:AWSROLE) env --shell elvish -- $p | slurp); e:env -0; e:printf '%s\\0' --next-- }".to_string(),
+        Sh::NuJson => "for p in ($env.AWSROLE_PROFILES | from json) { ^$env.AWSROLE env --format json -- $p | from json | load-env; ^env -0; ^printf '%s\\0' --next-- }".to_string(),
+        Sh::Nu => return nu_sourcing(home, profiles, nu_source),
         Sh::Fish => "for p in $argv; $AWSROLE env --shell fish -- $p | source; or exit 9; env -0; printf '%s\\0' --next--; end".to_string(),
         _ => posix.replace("SHELL", shell_flag),
     };
@@ -233,12 +257,59 @@ fn shell_command(sh: Sh, home: &TestHome, profiles: &[&str]) -> Command {
     cmd.args(args).arg(script);
     // $0 for the POSIX shells; for fish, the end of fish's own options (a
     // profile may start with `-`).
-    cmd.arg(if matches!(sh, Sh::Fish) { "--" } else { "sh" });
-    cmd.args(profiles)
-        .env_clear()
+    match sh {
+        Sh::Fish => {
+            cmd.arg("--");
+        }
+        Sh::Elvish | Sh::NuJson => {}
+        _ => {
+            cmd.arg("sh");
+        }
+    }
+    if !matches!(sh, Sh::NuJson) {
+        cmd.args(profiles);
+    }
+    cmd.env_clear()
         .envs(home.clean_env())
+        .env("AWSROLE_PROFILES", serde_json::to_string(profiles).unwrap())
         .env("AWSROLE", common::awsrole_bin())
         // Any STS call would fail loudly: every value must come from files.
+        .env("AWS_ENDPOINT_URL_STS", common::DEAD_PROXY)
+        .current_dir(home.path())
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// For [`Sh::Nu`]: a bash that, per profile, has nu save `awsrole env
+/// --shell nu` to a file, then one nu sources them all in turn, dumping its
+/// environment after each.
+fn nu_sourcing(home: &TestHome, profiles: &[&str], save: &str) -> Command {
+    let dir = home.path().join("nu-out");
+    std::fs::create_dir_all(&dir).unwrap();
+    let nu = common::peers::nu_bin();
+    let mut sourcing = String::new();
+    let mut saving = String::from("set -e\n");
+    for (i, p) in profiles.iter().enumerate() {
+        let f = dir.join(format!("awsrole-{i}.nu"));
+        let _ = std::fs::remove_file(&f);
+        sourcing += &format!(
+            "source '{}'; ^env -0; ^printf '%s\\0' --next--; ",
+            f.display()
+        );
+        let quoted = p.replace('\'', "'\\''");
+        saving += &format!(
+            "AWSROLE_STEP={i} AWSROLE_P='{quoted}' \"$NU\" -n --no-std-lib -c '{}' || exit 9\n",
+            save.replace('\'', "'\\''")
+        );
+    }
+    saving += "exec \"$NU\" -n --no-std-lib -c \"$1\"\n";
+    let mut cmd = Command::new("bash");
+    cmd.args(["--norc", "--noprofile", "-c", &saving, "bash", &sourcing])
+        .env_clear()
+        .envs(home.clean_env())
+        .env("NU", nu)
+        .env("AWSROLE", common::awsrole_bin())
+        .env("AWSROLE_DIR", &dir)
         .env("AWS_ENDPOINT_URL_STS", common::DEAD_PROXY)
         .current_dir(home.path())
         .stdin(Stdio::null());

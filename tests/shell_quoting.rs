@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use awsrole::shell::{Shell, ShellKind, detect, from_process_name};
+use awsrole::shell::{Format, Shell, ShellKind, detect, from_process_name};
+use clap::ValueEnum;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -128,6 +129,10 @@ fn fixed_corpus() -> Vec<String> {
         "\u{f600}\u{fdd0}\u{ffff}",
         "%PATH% !! ~ * {a,b} #x",
         "AKIA/wJalrXUtnFEMI+K7MDENG==",
+        "#",
+        "'#",
+        "x'#}; print pwned",
+        "\\u{41}\\(x)",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -145,9 +150,11 @@ enum Runner {
     ZshCLocale,
     Fish,
     Dash,
+    Nushell,
+    Elvish,
 }
 
-const RUNNERS: [Runner; 7] = [
+const RUNNERS: [Runner; 9] = [
     Runner::Bash,
     Runner::BashCLocale,
     Runner::Zsh,
@@ -155,6 +162,8 @@ const RUNNERS: [Runner; 7] = [
     Runner::ZshCLocale,
     Runner::Fish,
     Runner::Dash,
+    Runner::Nushell,
+    Runner::Elvish,
 ];
 
 impl Runner {
@@ -164,6 +173,8 @@ impl Runner {
             Runner::Zsh | Runner::ZshRcQuotes | Runner::ZshCLocale => ShellKind::Zsh,
             Runner::Fish => ShellKind::Fish,
             Runner::Dash => ShellKind::Posix,
+            Runner::Nushell => ShellKind::Nushell,
+            Runner::Elvish => ShellKind::Elvish,
         }
     }
 
@@ -171,7 +182,18 @@ impl Runner {
     /// environment NUL-separated (what child processes will really see).
     fn command(self, script: &std::path::Path) -> Command {
         let eval = r#"eval "$(cat "$1")"; env -0"#;
+        // nushell cannot eval text: `source` takes a path known when parsing.
+        let nu_source = format!("source '{}'; ^env -0", script.display());
+        let nu = common::peers::nu_bin();
         let (program, args): (&str, Vec<&str>) = match self {
+            Runner::Nushell => (
+                nu.to_str().unwrap(),
+                vec!["-n", "--no-std-lib", "-c", &nu_source],
+            ),
+            Runner::Elvish => (
+                "elvish",
+                vec!["-norc", "-c", "eval (slurp < $args[0]); env -0"],
+            ),
             Runner::Bash | Runner::BashCLocale => {
                 ("bash", vec!["--norc", "--noprofile", "-c", eval])
             }
@@ -189,10 +211,15 @@ impl Runner {
         };
         let mut cmd = Command::new(program);
         cmd.args(args);
-        if !matches!(self, Runner::Fish) {
-            cmd.arg("sh"); // $0
+        match self {
+            Runner::Fish | Runner::Elvish => {
+                cmd.arg(script);
+            }
+            Runner::Nushell => {}
+            _ => {
+                cmd.arg("sh").arg(script); // $0
+            }
         }
-        cmd.arg(script);
         let locale = match self {
             Runner::BashCLocale | Runner::ZshCLocale => "C",
             _ => "C.UTF-8",
@@ -250,6 +277,15 @@ fn script_for(shell: &dyn Shell, values: &[String]) -> String {
     script += &shell.export("GONE", "set before unset").unwrap();
     script += &shell.unset("GONE");
     script += &shell.unset("NEVER_SET");
+    // The whole output as `env` prints it (one statement for nushell).
+    let names: Vec<String> = (0..values.len()).map(|i| format!("W{i}")).collect();
+    let mut vars: Vec<(&str, Option<&str>)> = names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| (n.as_str(), Some(v.as_str())))
+        .collect();
+    vars.push(("NEVER_SET", None));
+    script += &shell.render(&vars).unwrap();
     script
 }
 
@@ -268,6 +304,8 @@ fn check_round_trip(runner: Runner, values: &[String]) -> Result<(), TestCaseErr
             shell.export("V", want).unwrap()
         );
         prop_assert_eq!(got.unwrap().as_slice(), want.as_bytes());
+        let rendered = env.get(&format!("W{i}")).map(Vec::as_slice);
+        prop_assert_eq!(rendered, Some(want.as_bytes()), "{:?} W{}", runner, i);
     }
     prop_assert!(
         !env.contains_key("GONE"),
@@ -287,7 +325,7 @@ fn fixed_corpus_round_trips_in_real_shells() {
 
 #[test]
 fn adversarial_values_round_trip_in_real_shells() {
-    for program in ["bash", "zsh", "fish", "dash"] {
+    for program in ["bash", "zsh", "fish", "dash", "elvish"] {
         require_shell(program);
     }
     runner()
@@ -319,15 +357,13 @@ fn unset_removes_variable_in_real_shells() {
 
 #[test]
 fn nul_is_an_error_naming_the_variable_not_the_value() {
-    for kind in [
-        ShellKind::Bash,
-        ShellKind::Zsh,
-        ShellKind::Fish,
-        ShellKind::PowerShell,
-        ShellKind::Posix,
-    ] {
-        let err = kind
-            .shell()
+    let formats = Format::value_variants().iter().map(|f| f.shell());
+    for shell in ShellKind::value_variants()
+        .iter()
+        .map(|k| k.shell())
+        .chain(formats)
+    {
+        let err = shell
             .export("AWS_SECRET_ACCESS_KEY", "s3cr3t\0tail")
             .unwrap_err();
         assert_eq!(err.name, "AWS_SECRET_ACCESS_KEY");
@@ -445,6 +481,7 @@ fn detect_picks_the_parent_shell() {
         ("fish", vec!["--no-config", "-c"], ShellKind::Fish),
         ("dash", vec!["-c"], ShellKind::Posix),
         ("sh", vec!["-c"], ShellKind::Posix),
+        ("elvish", vec!["-norc", "-c"], ShellKind::Elvish),
     ] {
         let fake_shell = if want == ShellKind::Fish {
             "/bin/zsh"
@@ -461,6 +498,15 @@ fn detect_picks_the_parent_shell() {
         let line = format!("DETECTED={}\n", want.name());
         assert!(stdout.contains(&line), "{program}: {stdout}");
     }
+    // nushell runs an external with `^`; `null` after it keeps nu the parent.
+    let nu_cmd = format!("^'{exe}' --exact detect_child --nocapture --test-threads=1; null");
+    let out = Command::new(common::peers::nu_bin())
+        .args(["-n", "--no-std-lib", "-c", &nu_cmd])
+        .env(DETECT_CHILD, "/usr/bin/fish")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("DETECTED=nu\n"), "nu: {stdout}");
 }
 
 #[test]
@@ -468,4 +514,244 @@ fn process_names() {
     assert_eq!(from_process_name("-zsh"), Some(ShellKind::Zsh));
     assert_eq!(from_process_name("dash"), Some(ShellKind::Posix));
     assert_eq!(from_process_name("cargo"), None);
+}
+
+// ---------------------------------------------------------------- cmd.exe
+
+/// Runs tests/common/checkers/cmd_check.py; Ok(json) or Err(stderr).
+fn cmd_check(batch: &str) -> Result<serde_json::Value, String> {
+    common::python_checker("cmd_check.py", batch)
+}
+
+/// cmd holds any value but the empty one and those with control characters;
+/// for those, `export` must refuse, naming the variable.
+fn check_cmd(values: &[String]) -> Result<(), TestCaseError> {
+    let cmd = ShellKind::Cmd.shell();
+    let mut script = String::new();
+    let mut expected = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        let name = format!("V{i}");
+        let holdable = !v.is_empty() && !v.chars().any(|c| c.is_ascii_control());
+        match cmd.export(&name, v) {
+            Ok(stmt) => {
+                prop_assert!(holdable, "{:?} accepted as {:?}", v, stmt);
+                script += &stmt;
+                expected.push(serde_json::json!({"op": "set", "name": name, "value": v}));
+            }
+            Err(e) => {
+                prop_assert!(!holdable, "{:?} refused: {}", v, e);
+                prop_assert_eq!(e.name, name);
+            }
+        }
+    }
+    script += &cmd.render(&[("GONE", None)]).unwrap();
+    expected.push(serde_json::json!({"op": "unset", "name": "GONE"}));
+    expected.push(serde_json::json!({"op": "status", "value": 0}));
+    let got = cmd_check(&script).map_err(|e| TestCaseError::fail(format!("{e}\n{script}")))?;
+    prop_assert_eq!(got, serde_json::Value::Array(expected));
+    Ok(())
+}
+
+#[test]
+fn fixed_corpus_parses_in_the_cmd_grammar() {
+    check_cmd(&fixed_corpus()).unwrap();
+}
+
+#[test]
+fn adversarial_values_parse_in_the_cmd_grammar() {
+    runner().run(&batch(), |values| check_cmd(&values)).unwrap();
+}
+
+#[test]
+fn cmd_checker_accepts_valid_and_rejects_broken_lines() {
+    let good = "set A=50%%^&^\"x^)\r\nset B=\r\ncmd /c exit 3\r\n";
+    assert_eq!(
+        cmd_check(good).expect("valid lines rejected"),
+        serde_json::json!([
+            {"op": "set", "name": "A", "value": "50%&\"x)"},
+            {"op": "unset", "name": "B"},
+            {"op": "status", "value": 3},
+        ])
+    );
+    for bad in [
+        "set A=50%\r\n",      // lone percent
+        "set A=%PATH%\r\n",   // expansion
+        "set A=a&calc\r\n",   // command separator
+        "set A=a\"&calc\r\n", // quote starts quoting
+        "set A=a>x\r\n",      // redirection
+        "set A=a^\r\n",       // line continuation
+        "set A=a\n",          // LF only
+        "set A=a\rb\r\n",     // bare CR
+        "echo x\r\n",         // another command
+        "set \"A=x\"\r\n",    // quoted form is not emitted
+        "exit /b 3\r\n",      // would close an interactive cmd
+    ] {
+        assert!(cmd_check(bad).is_err(), "checker accepted {bad:?}");
+    }
+}
+
+// ---------------------------------------------------------------- formats
+
+fn named(values: &[String]) -> Vec<(String, String)> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("V{i}"), v.clone()))
+        .collect()
+}
+
+/// JSON through serde_json, and through nushell's `from json | load-env`,
+/// where null removes a variable.
+fn check_json(values: &[String]) -> Result<(), TestCaseError> {
+    let pairs = named(values);
+    let mut vars: Vec<(&str, Option<&str>)> = pairs
+        .iter()
+        .map(|(n, v)| (n.as_str(), Some(v.as_str())))
+        .collect();
+    vars.push(("GONE", None));
+    let out = Format::Json.shell().render(&vars).unwrap();
+    prop_assert_eq!(out.matches('\n').count(), 1);
+    let parsed: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&out).unwrap();
+    prop_assert_eq!(parsed.len(), pairs.len() + 1);
+    for (n, v) in &pairs {
+        prop_assert_eq!(parsed[n].as_str(), Some(v.as_str()));
+    }
+    prop_assert!(parsed["GONE"].is_null());
+
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(out.as_bytes()).unwrap();
+    let nu = format!(
+        "open --raw '{}' | from json | load-env; ^env -0",
+        file.path().display()
+    );
+    let run = Command::new(common::peers::nu_bin())
+        .args(["-n", "--no-std-lib", "-c", &nu])
+        .env("GONE", "set before")
+        .output()
+        .unwrap();
+    prop_assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let env: HashMap<&[u8], &[u8]> = run
+        .stdout
+        .split(|b| *b == 0)
+        .filter_map(|e| {
+            e.iter()
+                .position(|b| *b == b'=')
+                .map(|i| (&e[..i], &e[i + 1..]))
+        })
+        .collect();
+    for (n, v) in &pairs {
+        prop_assert_eq!(env.get(n.as_bytes()).copied(), Some(v.as_bytes()), "{}", n);
+    }
+    prop_assert!(!env.contains_key(&b"GONE"[..]));
+    Ok(())
+}
+
+/// docker's --env-file holds a value unless it has a line break.
+fn check_dotenv(values: &[String]) -> Result<(), TestCaseError> {
+    let dotenv = Format::Dotenv.shell();
+    let mut file = String::new();
+    let mut expected = serde_json::Map::new();
+    for (n, v) in named(values) {
+        match dotenv.export(&n, &v) {
+            Ok(line) => {
+                prop_assert!(!v.contains(['\n', '\r']), "{:?} accepted", v);
+                file += &line;
+                expected.insert(n, v.into());
+            }
+            Err(e) => {
+                prop_assert!(v.contains(['\n', '\r']), "{:?} refused", v);
+                prop_assert_eq!(e.name, n);
+            }
+        }
+    }
+    file += &dotenv.unset("GONE");
+    let got = common::python_checker("dotenv_check.py", &file)
+        .map_err(|e| TestCaseError::fail(format!("{e}\n{file}")))?;
+    prop_assert_eq!(got, serde_json::Value::Object(expected));
+    Ok(())
+}
+
+/// $GITHUB_ENV as GitHub documents it: `NAME=value` lines, or `NAME<<DELIM`,
+/// the value's lines, and a line `DELIM` (lines split at LF).
+fn parse_github_env(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut lines = text.split('\n');
+    let mut out = Vec::new();
+    while let Some(line) = lines.next() {
+        if line.is_empty() {
+            continue;
+        }
+        let eq = line.find('=');
+        let heredoc = line.find("<<");
+        match (eq, heredoc) {
+            (Some(e), h) if h.is_none_or(|h| e < h) => {
+                out.push((line[..e].to_owned(), line[e + 1..].to_owned()));
+            }
+            (_, Some(h)) => {
+                let (name, delimiter) = (&line[..h], &line[h + 2..]);
+                let mut value = Vec::new();
+                loop {
+                    match lines.next() {
+                        Some(l) if l == delimiter => break,
+                        Some(l) => value.push(l),
+                        None => return Err(format!("no closing {delimiter}")),
+                    }
+                }
+                out.push((name.to_owned(), value.join("\n")));
+            }
+            _ => return Err(format!("bad line {line:?}")),
+        }
+    }
+    Ok(out)
+}
+
+fn check_github(values: &[String]) -> Result<(), TestCaseError> {
+    let pairs = named(values);
+    let mut vars: Vec<(&str, Option<&str>)> = pairs
+        .iter()
+        .map(|(n, v)| (n.as_str(), Some(v.as_str())))
+        .collect();
+    vars.push(("GONE", None));
+    let text = Format::Github.shell().render(&vars).unwrap();
+    let got = parse_github_env(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+    let mut want = pairs.clone();
+    want.push(("GONE".into(), String::new()));
+    prop_assert_eq!(got, want);
+    Ok(())
+}
+
+#[test]
+fn fixed_corpus_round_trips_through_every_format() {
+    let values = fixed_corpus();
+    check_json(&values).unwrap();
+    check_dotenv(&values).unwrap();
+    check_github(&values).unwrap();
+}
+
+#[test]
+fn adversarial_values_round_trip_through_every_format() {
+    runner()
+        .run(&batch(), |values| {
+            check_json(&values)?;
+            check_dotenv(&values)?;
+            check_github(&values)
+        })
+        .unwrap();
+}
+
+#[test]
+fn github_parser_follows_the_documented_rules() {
+    let text = "A=x<<y\nB<<EOF\nl1\nB=2\n\nEOF\nC=\n";
+    assert_eq!(
+        parse_github_env(text).unwrap(),
+        [
+            ("A".into(), "x<<y".into()),
+            ("B".into(), "l1\nB=2\n".into()),
+            ("C".into(), String::new())
+        ]
+    );
+    assert!(parse_github_env("A<<EOF\nx\n").is_err());
 }

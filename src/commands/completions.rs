@@ -21,11 +21,12 @@
 //! `PossibleValue`s.
 
 use std::ffi::OsStr;
-use std::io::Write;
 
 use clap::CommandFactory;
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
-use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Shells, Zsh};
+use clap_complete::env::{Elvish, Powershell, Shells};
+
+use super::completion_scripts::{BashExec, FishExec, ZshExec};
 
 use crate::Getenv;
 use crate::cli::{Cli, CompletionShell};
@@ -42,7 +43,7 @@ pub const PROFILE_ARG: &str = "profile";
 
 /// The shells, as used both by `AWSROLE_COMPLETE=SHELL awsrole` and by
 /// `awsrole completions SHELL`.
-pub const SHELLS: Shells<'static> = Shells(&[&Bash, &Elvish, &Fish, &Powershell, &ZshAutoload]);
+pub const SHELLS: Shells<'static> = Shells(&[&BashExec, &Elvish, &FishExec, &Powershell, &ZshExec]);
 
 /// The clap command with completers attached: [`Cli::command`], plus the
 /// profile completer on every argument with id [`PROFILE_ARG`].
@@ -127,53 +128,6 @@ pub fn profile_candidates(prefix: &str, getenv: Getenv) -> Vec<(String, Option<S
         .collect();
     out.sort();
     out
-}
-
-/// clap_complete's zsh script, plus one line so that it also works when
-/// installed as an autoloaded `_awsrole` file in `$fpath`.
-///
-/// Sourced, the script defines the completer function and registers it with
-/// `compdef`. Autoloaded by compinit (thanks to its `#compdef` first line),
-/// the file's body *is* the function `_awsrole`, run at the first Tab: it
-/// then only defined and registered the real completer, so that first Tab
-/// gave nothing. The added line also runs the completer when the body runs
-/// as `_awsrole`; when sourced, `$funcstack[1]` is the file, not `_awsrole`.
-pub struct ZshAutoload;
-
-impl EnvCompleter for ZshAutoload {
-    fn name(&self) -> &'static str {
-        Zsh.name()
-    }
-
-    fn is(&self, name: &str) -> bool {
-        Zsh.is(name)
-    }
-
-    fn write_registration(
-        &self,
-        var: &str,
-        name: &str,
-        bin: &str,
-        completer: &str,
-        buf: &mut dyn Write,
-    ) -> Result<(), std::io::Error> {
-        Zsh.write_registration(var, name, bin, completer, buf)?;
-        let function = format!("_clap_dynamic_completer_{}", name.replace('-', "_"));
-        writeln!(
-            buf,
-            "if [[ ${{funcstack[1]-}} == _{bin} ]]; then {function} \"$@\"; fi"
-        )
-    }
-
-    fn write_complete(
-        &self,
-        cmd: &mut clap::Command,
-        args: Vec<std::ffi::OsString>,
-        current_dir: Option<&std::path::Path>,
-        buf: &mut dyn Write,
-    ) -> Result<(), std::io::Error> {
-        Zsh.write_complete(cmd, args, current_dir, buf)
-    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,12 @@ use crate::shell::{self, Shell, ShellKind};
 
 /// Returns the text for stdout.
 pub fn run(args: &EnvCli, getenv: Getenv) -> Result<String, Failure> {
+    if let Some(format) = args.format {
+        return export_lines(args, format.shell(), getenv).map_err(|error| Failure {
+            stdout: format.shell().failure(error.status as u8),
+            error,
+        });
+    }
     let kind = args.shell.unwrap_or_else(|| shell::detect(getenv));
     export_lines(args, kind.shell(), getenv).map_err(|error| Failure {
         stdout: failure(kind, error.status, getenv),
@@ -47,7 +53,8 @@ pub fn failure(kind: ShellKind, status: Status, getenv: Getenv) -> String {
 
 fn export_lines(args: &EnvCli, shell: &dyn Shell, getenv: Getenv) -> Result<String, Error> {
     if args.unset {
-        return Ok(exports::VARIABLES.iter().map(|v| shell.unset(v)).collect());
+        let all: Vec<_> = exports::VARIABLES.iter().map(|v| (*v, None)).collect();
+        return shell.render(&all).map_err(refused);
     }
     let name = args.role.spec(
         args.profile.as_deref(),
@@ -73,19 +80,13 @@ fn render(
     region: Option<&str>,
     getenv: Getenv,
 ) -> Result<String, Error> {
-    let mut out = String::new();
-    for (name, value) in exports::assignments(profile, creds, region, getenv) {
-        match value {
-            Some(v) => {
-                let line = shell
-                    .export(name, &v)
-                    .map_err(|e| Error::new(Status::Failure, e.to_string()))?;
-                out.push_str(&line);
-            }
-            None => out.push_str(&shell.unset(name)),
-        }
-    }
-    Ok(out)
+    let vars = exports::assignments(profile, creds, region, getenv);
+    let vars: Vec<_> = vars.iter().map(|(n, v)| (*n, v.as_deref())).collect();
+    shell.render(&vars).map_err(refused)
+}
+
+fn refused(e: shell::UnrepresentableValue) -> Error {
+    Error::new(Status::Failure, e.to_string())
 }
 
 /// For a command line clap refused: when it was `awsrole env ...` and the
@@ -100,6 +101,13 @@ pub fn usage_failure(args: &[OsString], getenv: Getenv) -> Option<String> {
     }
     let rest = &words[sub + 1..];
     let rest = &rest[..rest.iter().position(|w| *w == "--").unwrap_or(rest.len())];
+    // Programs reading a --format have no statement to run: stdout stays empty.
+    if rest
+        .iter()
+        .any(|w| *w == "--format" || w.starts_with("--format="))
+    {
+        return None;
+    }
     let named = rest.iter().enumerate().find_map(|(i, w)| match *w {
         "--shell" => Some(rest.get(i + 1).copied().unwrap_or("")),
         _ => w.strip_prefix("--shell="),
@@ -142,6 +150,8 @@ mod tests {
         assert_eq!(usage(&[]), None);
         // After `--`, `--shell` is an argument, not the option.
         assert!(usage(&["env", "--", "--shell", "tcsh"]).is_some());
+        assert_eq!(usage(&["env", "--format", "json", "--bogus"]), None);
+        assert_eq!(usage(&["env", "--format=yaml"]), None);
     }
 
     #[test]

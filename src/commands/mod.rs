@@ -2,6 +2,7 @@
 //! `main` writes at once, or a [`Failure`].
 
 pub mod clear;
+mod completion_scripts;
 pub mod completions;
 pub mod console;
 pub mod credential_process;

@@ -2,10 +2,16 @@
 //! boundary: users `eval` our output, and values are credentials.
 
 mod bash;
+mod cmd;
+mod elvish;
 mod fish;
+mod formats;
+mod nushell;
 mod posix;
 mod powershell;
 mod zsh;
+
+pub use formats::Format;
 
 use std::fmt;
 
@@ -21,6 +27,9 @@ pub enum ShellKind {
     Fish,
     PowerShell,
     Posix,
+    Nushell,
+    Elvish,
+    Cmd,
 }
 
 impl ValueEnum for ShellKind {
@@ -31,6 +40,9 @@ impl ValueEnum for ShellKind {
             ShellKind::Fish,
             ShellKind::PowerShell,
             ShellKind::Posix,
+            ShellKind::Nushell,
+            ShellKind::Elvish,
+            ShellKind::Cmd,
         ]
     }
 
@@ -49,6 +61,9 @@ impl ShellKind {
             ShellKind::Fish => &["fish"],
             ShellKind::PowerShell => &["powershell", "pwsh"],
             ShellKind::Posix => &["sh", "posix"],
+            ShellKind::Nushell => &["nu", "nushell"],
+            ShellKind::Elvish => &["elvish"],
+            ShellKind::Cmd => &["cmd"],
         }
     }
 
@@ -74,6 +89,9 @@ impl ShellKind {
             ShellKind::Fish => &fish::Fish,
             ShellKind::PowerShell => &powershell::PowerShell,
             ShellKind::Posix => &posix::Posix,
+            ShellKind::Nushell => &nushell::Nushell,
+            ShellKind::Elvish => &elvish::Elvish,
+            ShellKind::Cmd => &cmd::Cmd,
         }
     }
 }
@@ -93,6 +111,18 @@ pub trait Shell {
     /// `shell/`, embedded), or `None` for a shell without prompt hooks.
     fn hook(&self) -> Option<&'static str> {
         None
+    }
+    /// The whole output for these assignments (`None`: remove the
+    /// variable). One statement each unless the shell or format groups them.
+    fn render(&self, vars: &[(&str, Option<&str>)]) -> Result<String, UnrepresentableValue> {
+        let mut out = String::new();
+        for (name, value) in vars {
+            match value {
+                Some(v) => out.push_str(&self.export(name, v)?),
+                None => out.push_str(&self.unset(name)),
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -179,6 +209,10 @@ mod tests {
             ("pwsh", ShellKind::PowerShell),
             ("sh", ShellKind::Posix),
             ("posix", ShellKind::Posix),
+            ("nu", ShellKind::Nushell),
+            ("nushell", ShellKind::Nushell),
+            ("elvish", ShellKind::Elvish),
+            ("cmd", ShellKind::Cmd),
         ] {
             assert_eq!(parse(s).unwrap(), k);
             assert_eq!(ShellKind::from_str(s, false), Ok(k));
@@ -191,7 +225,19 @@ mod tests {
         assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
         let err = err.to_string();
         assert!(err.contains("csh"), "{err}");
-        for accepted in ["bash", "zsh", "fish", "powershell", "pwsh", "sh", "posix"] {
+        for accepted in [
+            "bash",
+            "zsh",
+            "fish",
+            "powershell",
+            "pwsh",
+            "sh",
+            "posix",
+            "nu",
+            "nushell",
+            "elvish",
+            "cmd",
+        ] {
             assert!(err.contains(accepted), "{err} lacks {accepted}");
         }
     }
@@ -230,6 +276,10 @@ mod tests {
             ("-ksh", Some(Posix)),
             ("mksh", Some(Posix)),
             ("ash", Some(Posix)),
+            ("nu", Some(Nushell)),
+            ("nu.exe", Some(Nushell)),
+            ("elvish", Some(Elvish)),
+            ("cmd.exe", Some(Cmd)),
             ("sudo", None),
             ("tmux: server", None),
             ("", None),
@@ -241,14 +291,12 @@ mod tests {
 
     #[test]
     fn nul_error_names_variable_not_value() {
-        for k in [
-            ShellKind::Bash,
-            ShellKind::Zsh,
-            ShellKind::Fish,
-            ShellKind::PowerShell,
-            ShellKind::Posix,
-        ] {
-            let err = k.shell().export("AWS_SECRET", "hunter2\0x").unwrap_err();
+        let formats = Format::value_variants().iter().map(|f| f.shell());
+        let shells = ShellKind::value_variants().iter().map(|k| k.shell());
+        for sh in shells.chain(formats) {
+            let err = sh
+                .render(&[("AWS_SECRET", Some("hunter2\0x"))])
+                .unwrap_err();
             assert_eq!(err.name, "AWS_SECRET");
             let shown = format!("{err} {err:?}");
             assert!(shown.contains("AWS_SECRET"), "{shown}");

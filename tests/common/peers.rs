@@ -49,6 +49,18 @@ pub fn conformance_json(rel: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON in {}: {e}", path.display()))
 }
 
+/// The pinned nushell binary (`$AWSROLE_TEST_NU`, installed by scripts/setup).
+pub fn nu_bin() -> PathBuf {
+    match std::env::var_os("AWSROLE_TEST_NU") {
+        Some(v) if Path::new(&v).is_file() => PathBuf::from(v),
+        _ => loud_panic(&[
+            "TEST PEER MISSING: nushell ($AWSROLE_TEST_NU)",
+            "Run `scripts/test` from the repository root: scripts/setup installs the",
+            "pinned nushell from npm and exports AWSROLE_TEST_NU. Tests never skip it.",
+        ]),
+    }
+}
+
 /// The awsrole binary under test.
 pub fn awsrole_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_awsrole"))
