@@ -279,19 +279,31 @@ elif ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4))
     if [[ ${PS0-} != *__awsrole_go* ]]; then
         PS0=${PS0-}$__awsrole_ps0
     fi
+    # Inside a function or a sourced file, bash hides the DEBUG trap, so
+    # it is read and chained at the first prompt, from PROMPT_COMMAND's top
+    # level: a one-off element that removes itself.
+    __awsrole_once='__awsrole_prev=$(trap -p DEBUG) __awsrole_trap'
     __awsrole_trap() {
-        local prev
-        prev=$(trap -p DEBUG)
-        if [[ $prev == *__awsrole_debug* ]]; then
-            return 0
+        if ((BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1))); then
+            PROMPT_COMMAND=("${PROMPT_COMMAND[@]/"$__awsrole_once"/}")
+        else
+            PROMPT_COMMAND=${PROMPT_COMMAND//$'\n'"$__awsrole_once"/}
         fi
-        if [[ -z $prev ]]; then
+        if [[ $__awsrole_prev == *__awsrole_debug* ]]; then
+            return 0
+        elif [[ -z $__awsrole_prev ]]; then
             trap '__awsrole_debug "$_" || : "$_"' DEBUG
         else
-            eval "set -- $prev"
+            eval "set -- $__awsrole_prev"
             trap '__awsrole_debug "$_" && : "$_"
 '"$3" DEBUG
         fi
     }
-    __awsrole_trap
+    if [[ "${PROMPT_COMMAND[*]}" != *__awsrole_trap* ]]; then
+        if ((BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1))); then
+            PROMPT_COMMAND+=("$__awsrole_once")
+        else
+            PROMPT_COMMAND=$PROMPT_COMMAND$'\n'$__awsrole_once
+        fi
+    fi
 fi

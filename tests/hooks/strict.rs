@@ -9,7 +9,8 @@ use super::*;
 /// The lines typed in every combination; each `echo` appends what the
 /// shell holds at that point to ~/LOG. `sh -c 'exit 0' | sh -c 'exit 3' &&
 /// :` fails without ending a `set -e` shell, with or without pipefail.
-fn typed(sh: Sh, log: &str) -> Vec<String> {
+fn typed(sh: Sh) -> Vec<String> {
+    let log = "$L";
     match sh {
         Sh::Bash | Sh::Zsh => {
             let ps = if sh == Sh::Bash {
@@ -55,13 +56,17 @@ fn run_children(home: &TestHome, sh: Sh, rcs: &[String]) -> (Vec<String>, String
     let mut logs = Vec::new();
     for (i, rc) in rcs.iter().enumerate() {
         let log = format!("log-{i}");
-        let ready = home.path().join(format!("ready-{i}"));
+        let ready = home.path().join(format!("{log}.ready"));
         let rc_file = home.path().join(format!("rc-{i}"));
         let ready_line = match sh {
-            Sh::Fish => format!("\necho > ~/ready-{i}\n"),
-            _ => format!("\n: > ~/ready-{i}\n"),
+            Sh::Fish => "\necho > $L.ready\n".to_string(),
+            _ => "\n: > $L.ready\n".to_string(),
         };
-        std::fs::write(&rc_file, format!("{rc}{ready_line}")).unwrap();
+        let set_log = match sh {
+            Sh::Fish => format!("set -g L ~/{log}\n"),
+            _ => format!("L=~/{log}\n"),
+        };
+        std::fs::write(&rc_file, format!("{set_log}{rc}{ready_line}")).unwrap();
         let start = match sh {
             Sh::Bash => format!("bash --noprofile --rcfile ~/rc-{i} -i"),
             Sh::Zsh => {
@@ -83,7 +88,7 @@ fn run_children(home: &TestHome, sh: Sh, rcs: &[String]) -> (Vec<String>, String
             );
             std::thread::sleep(Duration::from_millis(10));
         }
-        for line in typed(sh, &format!("~/{log}")) {
+        for line in typed(sh) {
             tmux.send_line(&line);
         }
         let path = home.path().join(&log);
@@ -153,9 +158,9 @@ fn bash_strict_modes_and_traps_are_left_alone() {
             // The hook's own functions are filtered out: a RETURN or
             // DEBUG trap sees shell functions run at the prompt, any
             // PROMPT_COMMAND function's as well.
-            rc += "trap '[[ ${FUNCNAME[0]-} == __awsrole* || $BASH_COMMAND == *__awsrole* ]] || echo \"dbg $? $BASH_COMMAND\" >> ~/LOG' DEBUG\n\
+            rc += "trap '__s=$?; [[ ${FUNCNAME[0]-} == __awsrole* || $BASH_COMMAND == *__awsrole* ]] || echo \"dbg $__s $BASH_COMMAND\" >> ~/LOG' DEBUG\n\
                    trap 'echo \"err $?\" >> ~/LOG' ERR\n\
-                   trap '[[ ${FUNCNAME[0]-} == __awsrole* ]] || echo \"ret $?\" >> ~/LOG' RETURN\n";
+                   trap '__s=$?; [[ ${FUNCNAME[0]-} == __awsrole* ]] || echo \"ret $__s\" >> ~/LOG' RETURN\n";
             name.push("traps");
         }
         if bits % 3 == 0 {
@@ -164,20 +169,38 @@ fn bash_strict_modes_and_traps_are_left_alone() {
         } else {
             rc += "__u_pc() { echo \"pc $? $_\" >> ~/LOG; }\nPROMPT_COMMAND='__u_pc'\n";
         }
-        let log = format!("log-{}", rcs.len());
-        let base = rc.replace("~/LOG", &format!("~/{log}"));
-        rcs.push(base);
-        let log = format!("log-{}", rcs.len());
-        rcs.push(format!(
-            "{}. {hook}\n{DUE}\n",
-            rc.replace("~/LOG", &format!("~/{log}"))
-        ));
+        let rc = rc.replace("~/LOG", "$L");
+        // Sourcing a file runs a RETURN trap: the same for both.
+        // Both source ~/log-N.src: the hook, or an empty file.
+        let hook_text = std::fs::read_to_string(&hook).unwrap();
+        for text in ["", hook_text.as_str()] {
+            let src = home.path().join(format!("log-{}.src", rcs.len()));
+            std::fs::write(src, text).unwrap();
+            rcs.push(format!("{rc}. $L.src\n{DUE}\n"));
+        }
         names.push(name.join(", "));
     }
     let (logs, screen) = run_children(&home, Sh::Bash, &rcs);
     for (i, name) in names.iter().enumerate() {
         let (base, hooked) = (&logs[2 * i], &logs[2 * i + 1]);
-        assert!(base.contains("A 1\n") && base.contains("B 3 0 3\n") && base.contains("C two\n"), "{name}: {base}");
+        assert!(
+            base.contains("A 1\n") && base.contains("B 3 0 3\n") && base.contains("E 0\n"),
+            "{name}: {base}"
+        );
+        // The user's own DEBUG trap sets $_; without it, $_ is the command's.
+        assert!(
+            name.contains("traps") || base.contains("C two\n"),
+            "{name}: {base}"
+        );
+        // Under extdebug a DEBUG trap also runs inside sourced files and
+        // command substitutions: it sees the hook file's own lines while it
+        // loads, and once, at the first prompt, the `trap -p DEBUG` that
+        // reads it for chaining. From then on, the same.
+        let from_start = |log: &str| log[log.find("$L.ready").unwrap_or(0)..].to_string();
+        let (base, mut hooked) = (from_start(base), from_start(hooked));
+        if name.contains("extdebug") && name.contains("traps") {
+            hooked = hooked.replacen("dbg 0 trap -p DEBUG\n", "", 1);
+        }
         assert_eq!(hooked, base, "bash with {name}: with the hook / without");
     }
     // Every hooked shell tried the refresh (at a prompt and before a
@@ -216,20 +239,28 @@ fn zsh_options_are_left_alone() {
             .filter(|(b, _)| bits & (1 << b) != 0)
             .map(|(_, o)| *o)
             .collect();
-        let log = format!("log-{}", rcs.len());
         rcs.push(format!(
-            "PROMPT='%# '\n__u_pc() {{ print -r -- \"pc $? $_\" >> ~/{log} }}\nprecmd_functions+=(__u_pc)\n\
+            "PROMPT='%# '\n__u_pc() {{ print -r -- \"pc $? $_\" >> $L }}\nprecmd_functions+=(__u_pc)\n\
              . {hook}\n{DUE}\nsetopt {}\n",
             set.join(" ")
         ));
     }
+    // The same without the hook, the reference.
+    rcs.push(format!(
+        "PROMPT='%# '\n__u_pc() {{ print -r -- \"pc $? $_\" >> $L }}\nprecmd_functions+=(__u_pc)\n\
+         . /dev/null\n{DUE}\n"
+    ));
     let (logs, screen) = run_children(&home, Sh::Zsh, &rcs);
-    for (bits, log) in logs.iter().enumerate() {
-        // The user's precmd saw each command's status and $_.
+    let reference = &logs[256];
+    // The user's precmd saw each command's status and $_.
+    assert_eq!(
+        reference,
+        "pc 0 :\npc 1 false\nA 1\npc 0 A 1\npc 3 exit 3\nB 3 0 3\npc 0 B 3 0 3\npc 0 two\nC two\npc 0 C two\npc 0 \nE 0\n"
+    );
+    for (bits, log) in logs[..256].iter().enumerate() {
         assert_eq!(
-            log,
-            "pc 0 zsh\nA 1\npc 0 A 1\nB 3 0 3\npc 0 B 3 0 3\nC two\npc 0 C two\nE 0\n",
-            "zsh options #{bits}"
+            log, reference,
+            "zsh options #{bits}, with the hook / without"
         );
     }
     assert_eq!(hook_calls(&home).len(), 2 * 256);
