@@ -1278,3 +1278,6 @@ mod preexec;
 
 #[path = "hooks/strict.rs"]
 mod strict;
+
+#[path = "hooks/no_process.rs"]
+mod no_process;
