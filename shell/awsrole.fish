@@ -46,15 +46,6 @@ set -q __awsrole_noted; or set -g __awsrole_noted
 set -q __awsrole_wsrc; or set -g __awsrole_wsrc ''
 set -q __awsrole_w; or set -g __awsrole_w 600
 set -g __awsrole_t 0
-# Before each command too (fish_preexec), unless _AWSROLE_HOOK_PREEXEC=off
-# (for tests and bench/hooks.sh). fish keeps $status and $pipestatus
-# around event handlers.
-if test "$_AWSROLE_HOOK_PREEXEC" != off; and not functions -q __awsrole_preexec
-    function __awsrole_preexec --on-event fish_preexec
-        set -l fish_trace
-        __awsrole_hook
-    end
-end
 # Cached due time: __awsrole_e (the AWSROLE_EXPIRATION it is for),
 # __awsrole_d (due after), __awsrole_m (mtime of /) and __awsrole_l (d - m).
 set -g __awsrole_e ''
@@ -117,7 +108,15 @@ end
 # AWSROLE_REFRESH_BEFORE change, and compared with the age of / (`path mtime
 # --relative`) after subtracting the mtime of /, read in the same
 # substitution.
-function __awsrole_hook --on-event fish_prompt
+# Before each command too (fish_preexec), unless _AWSROLE_HOOK_PREEXEC=off
+# (for tests and bench/hooks.sh). fish keeps $status and $pipestatus
+# around event handlers; the local fish_trace keeps `set -g fish_trace 1`
+# from tracing the hook's own lines.
+set -l __awsrole_events --on-event fish_preexec
+if test "$_AWSROLE_HOOK_PREEXEC" = off
+    set __awsrole_events
+end
+function __awsrole_hook --on-event fish_prompt $__awsrole_events
     set -l __awsrole_status $status
     set -l fish_trace
     if test -n "$AWSROLE_PROFILE"
