@@ -121,3 +121,34 @@ fn zsh_refreshes_after_an_idle_spell_before_the_command() {
 fn fish_refreshes_after_an_idle_spell_before_the_command() {
     idle_test(Sh::Fish);
 }
+
+/// Inside `awsrole exec --server`, the child has AWSROLE_PROFILE and the
+/// endpoint but no AWSROLE_EXPIRATION: neither check runs `awsrole`.
+#[test]
+fn under_exec_server_no_check_runs() {
+    for sh in [Sh::Bash, Sh::Zsh, Sh::Fish] {
+        let (home, _) = role_home("");
+        let s = Session::start(
+            &home,
+            sh,
+            Opts {
+                env: vec![
+                    ("AWSROLE_PROFILE".into(), "p".into()),
+                    (
+                        "AWS_CONTAINER_CREDENTIALS_FULL_URI".into(),
+                        "http://127.0.0.1:9/x".into(),
+                    ),
+                ],
+                ..Opts::default()
+            },
+        );
+        for _ in 0..3 {
+            s.cmd("true");
+        }
+        // The same shell with an expiration does run the check (it can fail).
+        assert_eq!(hook_calls(&home), Vec::<String>::new(), "{sh:?}");
+        s.cmd(&sh.export("AWSROLE_EXPIRATION", &(now() - 10).to_string()));
+        assert_eq!(hook_calls(&home).len(), 1, "{sh:?}");
+        s.assert_no_shell_errors();
+    }
+}

@@ -96,7 +96,6 @@ fn run_children(home: &TestHome, sh: Sh, rcs: &[String]) -> (Vec<String>, String
         loop {
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             if text.lines().any(|l| l.starts_with("E ")) {
-                logs.push(text);
                 break;
             }
             assert!(
@@ -107,8 +106,11 @@ fn run_children(home: &TestHome, sh: Sh, rcs: &[String]) -> (Vec<String>, String
             );
             std::thread::sleep(Duration::from_millis(10));
         }
+        // The outer shell answers once the child has exited: its log is
+        // complete (traps run for `exit` too).
         tmux.send_line(&format!("echo done-''{i}"));
         tmux.wait_for(&format!("done-{i}\n"), WAIT);
+        logs.push(std::fs::read_to_string(&path).unwrap());
     }
     (logs, tmux.capture_all())
 }
