@@ -14,6 +14,13 @@
 # 4. A refresh: the due prompt with the new credentials in the cache (one
 #    `awsrole env` that reads the cache) and without (AssumeRole on a local
 #    moto server).
+# 5. Nothing due, before each command (bash PS0 + DEBUG trap, zsh preexec,
+#    fish_preexec): an interactive bash or zsh reading N `:` lines with the
+#    hook, minus the same with the check before commands switched off
+#    (_AWSROLE_HOOK_PREEXEC=off), over N; processes counted with strace.
+#    fish: `emit fish_preexec`, minus an empty handler.
+#    `bench/hooks.sh --preexec` runs only this part, with the debug binary
+#    (the binary only prints the hook here).
 #
 # PowerShell is not installed here: its hook is not measured.
 # Builds the release binary; needs the test peers (scripts/setup) and strace.
@@ -23,22 +30,28 @@ ROOT=$PWD
 # shellcheck source=scripts/setup
 source "$ROOT/scripts/setup"
 
+MODE=${1:-}
 N=20000        # prompts per interactive run
 RUNS=5         # interactive runs per case (the fastest counts)
 CALLS=50000    # hook calls in the function benchmark
 TRACE_N=2000   # prompts under strace
 REFRESHES=30   # refreshes per case
-if [[ ${1:-} == --quick ]]; then
+if [[ $MODE == --quick ]]; then
     N=4000 RUNS=3 CALLS=5000 TRACE_N=500 REFRESHES=5
 fi
 
-say "building awsrole (release)"
-cargo build --release --quiet
-AWSROLE=$ROOT/target/release/awsrole
+if [[ $MODE == --preexec ]]; then
+    cargo build --quiet
+    AWSROLE=$ROOT/target/debug/awsrole
+else
+    say "building awsrole (release)"
+    cargo build --release --quiet
+    AWSROLE=$ROOT/target/release/awsrole
+fi
 
 WORK=$(mktemp -d)
 trap 'kill "${MOTO_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-start_moto "$WORK"
+if [[ $MODE == --preexec ]]; then MOTO_URL=http://127.0.0.1:9; else start_moto "$WORK"; fi
 mkdir -p "$WORK/home/.aws" "$WORK/bin" "$WORK/zdot"
 ln -s "$AWSROLE" "$WORK/bin/awsrole"
 cat >"$WORK/home/.aws/config" <<'EOF'
@@ -105,6 +118,99 @@ us() { # microseconds (integer, from integer us and a count) with one decimal
     printf '%d.%d' $((total / n)) $((total * 10 / n % 10))
 }
 
+# Before each command: $1 = shell, $2 = on|off; seconds (fastest of RUNS)
+# for an interactive shell reading $3 (`:` lines), or with $4 = trace the
+# processes it starts.
+preexec_rc() {
+    local off=
+    if [[ $2 == off ]]; then off='_AWSROLE_HOOK_PREEXEC=off '; fi
+    printf '%s. %s\nexport AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=%s\n' "$off" "$WORK/hook.$1" "$FRESH" >"$WORK/pre.$1"
+    cp "$WORK/pre.zsh" "$WORK/zdot/.zshrc" 2>/dev/null || true
+}
+preexec_run() {
+    local sh=$1 input=$2 trace=${3:-}
+    local -a pre=()
+    if [[ -n $trace ]]; then pre=(strace -f -qq -e trace=clone,clone3,fork,vfork,execve -o "$WORK/strace"); fi
+    case $sh in
+    bash) "${pre[@]}" bash --noprofile --rcfile "$WORK/pre.bash" -i <"$input" >/dev/null 2>&1 ;;
+    zsh) ZDOTDIR=$WORK/zdot "${pre[@]}" zsh -d -i <"$input" >/dev/null 2>&1 ;;
+    esac
+}
+preexec_time() {
+    local best= t0 t1 d i
+    for ((i = 0; i < RUNS; i++)); do
+        t0=$EPOCHREALTIME
+        preexec_run "$1" "$WORK/colons"
+        t1=$EPOCHREALTIME
+        d=$((${t1/./} - ${t0/./}))
+        if [[ -z $best ]] || ((d < best)); then best=$d; fi
+    done
+    echo "$best"
+}
+preexec_section() {
+    local sh on off s_on s_off diff verdict=() hook empty
+    head -c "$N" /dev/zero | tr '\0' '\n' | sed 's/^/:/' >"$WORK/colons"
+    head -c "$TRACE_N" /dev/zero | tr '\0' '\n' | sed 's/^/:/' >"$WORK/trace-colons"
+    echo "#### Nothing due: the check before each command ($N commands)"
+    echo
+    echo "| shell | how | check per command | processes (strace, $TRACE_N commands) |"
+    echo "|---|---|---|---|"
+    for sh in bash zsh; do
+        preexec_rc "$sh" off
+        off=$(preexec_time "$sh")
+        preexec_run "$sh" "$WORK/trace-colons" trace
+        s_off=$(forks)
+        preexec_rc "$sh" on
+        on=$(preexec_time "$sh")
+        preexec_run "$sh" "$WORK/trace-colons" trace
+        s_on=$(forks)
+        diff=$((on - off))
+        if ((diff < 0)); then diff=0; fi
+        case $sh in
+        bash) how='PS0 + DEBUG trap' ;;
+        zsh) how='preexec_functions' ;;
+        esac
+        echo "| $sh | $how | $(us "$diff" "$N") us | $((s_on - s_off)) |"
+        if ((diff / N < 50 && s_on == s_off)); then verdict+=("$sh met"); else verdict+=("$sh **missed**"); fi
+    done
+    read -r hook empty < <(fish --no-config -c '
+        set -l n $argv[2]
+        function __empty --on-event bench_empty; set -l s $status; return $s; end
+        source $argv[1]
+        set -gx AWSROLE_PROFILE bench
+        set -gx AWSROLE_EXPIRATION (math (path mtime /) + (path mtime --relative /) + 3600)
+        set -l r (seq $n)
+        set -l t0 (command date +%s.%N)
+        for i in $r; emit bench_empty; end
+        set -l t1 (command date +%s.%N)
+        for i in $r; emit fish_preexec; end
+        set -l t2 (command date +%s.%N)
+        echo (math -s0 "($t2 - $t1) * 1000000") (math -s0 "($t1 - $t0) * 1000000")' "$WORK/hook.fish" "$N")
+    strace -f -qq -e trace=clone,clone3,fork,vfork,execve -o "$WORK/strace" fish --no-config -c '
+        source $argv[1]; set -gx AWSROLE_PROFILE bench
+        set -gx AWSROLE_EXPIRATION (math (path mtime /) + (path mtime --relative /) + 3600)
+        set i 0; while test $i -lt $argv[2]; emit fish_preexec; set i (math $i + 1); end' "$WORK/hook.fish" 0
+    s_off=$(forks)
+    strace -f -qq -e trace=clone,clone3,fork,vfork,execve -o "$WORK/strace" fish --no-config -c '
+        source $argv[1]; set -gx AWSROLE_PROFILE bench
+        set -gx AWSROLE_EXPIRATION (math (path mtime /) + (path mtime --relative /) + 3600)
+        set i 0; while test $i -lt $argv[2]; emit fish_preexec; set i (math $i + 1); end' "$WORK/hook.fish" "$TRACE_N"
+    s_on=$(forks)
+    echo "| fish | fish_preexec (\`emit\`, $N times) | $(us "$hook" "$N") us (an empty handler: $(us "$empty" "$N") us) | $((s_on - s_off)) |"
+    echo
+    echo "Target (issue 12), under 50 us per command with no process: ${verdict[*]}; fish: see the row."
+    echo
+}
+
+if [[ $MODE == --preexec ]]; then
+    echo "### Prompt hooks: the check before each command"
+    echo
+    echo "$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; bash $BASH_VERSION, $(zsh --version | cut -d' ' -f2), fish $(fish --version | sed 's/.*version //')"
+    echo
+    preexec_section
+    exit 0
+fi
+
 echo "### Prompt hooks: cost per prompt"
 echo
 echo "$(uname -sr), $(nproc) CPUs; bash $BASH_VERSION, $(zsh --version | cut -d' ' -f2), fish $(fish --version | sed 's/.*version //')"
@@ -135,6 +241,8 @@ done
 echo
 echo "Target (issue 7), under 50 us per prompt with no process: ${verdict[*]}."
 echo
+say "nothing due: before each command"
+preexec_section
 
 say "nothing due: the hook function with each clock"
 echo "#### Nothing due: the hook function alone ($CALLS calls), by clock"

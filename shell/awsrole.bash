@@ -116,7 +116,10 @@ __awsrole_window() {
     fi
 }
 
-# The prompt hook: cheap unless the credentials are due.
+# The check: cheap unless the credentials are due. Returns the status it
+# was called with. The shell calls it through __awsrole_prompt and
+# __awsrole_debug, as the left side of `||`, where set -e and the ERR trap
+# do not apply (a status or a failed refresh never ends the shell).
 __awsrole_hook() {
     local __awsrole_status=$?
     if [[ -n ${AWSROLE_PROFILE:-} && ${AWSROLE_EXPIRATION:-x} != *[!0-9]* && ${#AWSROLE_EXPIRATION} -lt 16 ]]; then
@@ -130,6 +133,35 @@ __awsrole_hook() {
         fi
         if ((__awsrole_t + __awsrole_w > 10#$AWSROLE_EXPIRATION)); then
             __awsrole_refresh
+        fi
+    fi
+    return $__awsrole_status
+}
+
+# At each prompt (PROMPT_COMMAND). bash restores $? and $_ after it.
+__awsrole_prompt() {
+    __awsrole_hook || :
+    if [[ -n $__awsrole_ps0 && ${PS0-} != *__awsrole_go* ]]; then
+        PS0=${PS0-}$__awsrole_ps0
+    fi
+}
+
+# Before each command line (bash 4.4+): PS0, expanded once after a line is
+# read, sets __awsrole_go without a process; the DEBUG trap, before the
+# line's first simple command, checks then. "$_" as the last argument
+# keeps $_; bash keeps $? and $PIPESTATUS around traps. Returns the $? it
+# got, for a user's DEBUG trap run after it; alone, the trap ends with
+# status 0, so that extdebug never skips the user's command.
+__awsrole_debug() {
+    local __awsrole_status=$?
+    if [[ -n ${__awsrole_go:-} ]]; then
+        __awsrole_go=
+        # The fresh case inline (one function call less per command).
+        if [[ $__awsrole_clock == epoch && -n ${AWSROLE_PROFILE:-} && ${AWSROLE_EXPIRATION:-x} != *[!0-9]* && ${#AWSROLE_EXPIRATION} -lt 16 && ${AWSROLE_REFRESH_BEFORE:-} == "$__awsrole_wsrc" ]] &&
+            ((EPOCHSECONDS + __awsrole_w <= 10#$AWSROLE_EXPIRATION)); then
+            :
+        else
+            __awsrole_hook || :
         fi
     fi
     return $__awsrole_status
@@ -226,12 +258,58 @@ __awsrole_refresh() {
 # Install once, after the user's own PROMPT_COMMAND. bash 5.1+ runs every
 # element of an array PROMPT_COMMAND, so a user assigning the string form
 # later (element 0) keeps this hook; older bash gets one more line.
-if [[ "${PROMPT_COMMAND[*]:-}" != *__awsrole_hook* ]]; then
+if [[ "${PROMPT_COMMAND[*]:-}" != *__awsrole_prompt* ]]; then
     if ((BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1))); then
-        PROMPT_COMMAND+=(__awsrole_hook)
+        PROMPT_COMMAND+=(__awsrole_prompt)
     elif [[ -n ${PROMPT_COMMAND:-} ]]; then
-        PROMPT_COMMAND=$PROMPT_COMMAND$'\n'__awsrole_hook
+        PROMPT_COMMAND=$PROMPT_COMMAND$'\n'__awsrole_prompt
     else
-        PROMPT_COMMAND=__awsrole_hook
+        PROMPT_COMMAND=__awsrole_prompt
+    fi
+fi
+
+# The check before commands. With bash-preexec, one of its preexec
+# functions. Otherwise (bash 4.4+) PS0 and a DEBUG trap that runs an
+# existing DEBUG trap after it, with the same $? and $_. _AWSROLE_HOOK_PREEXEC=off
+# leaves only the prompt check (for tests and bench/hooks.sh).
+__awsrole_ps0=
+if [[ ${_AWSROLE_HOOK_PREEXEC:-} == off ]]; then
+    :
+elif [[ -n ${bash_preexec_imported:-}${__bp_imported:-} ]]; then
+    if [[ " ${preexec_functions[*]:-} " != *" __awsrole_debug_bp "* ]]; then
+        __awsrole_debug_bp() { __awsrole_hook || :; }
+        preexec_functions+=(__awsrole_debug_bp)
+    fi
+elif ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4))); then
+    __awsrole_ps0='${__awsrole_z[__awsrole_go=1]:-}'
+    if [[ ${PS0-} != *__awsrole_go* ]]; then
+        PS0=${PS0-}$__awsrole_ps0
+    fi
+    # Inside a function or a sourced file, bash hides the DEBUG trap, so
+    # it is read and chained at the first prompt, from PROMPT_COMMAND's top
+    # level: a one-off element that removes itself.
+    __awsrole_once='__awsrole_prev=$(trap -p DEBUG) __awsrole_trap'
+    __awsrole_trap() {
+        if ((BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1))); then
+            PROMPT_COMMAND=("${PROMPT_COMMAND[@]/"$__awsrole_once"/}")
+        else
+            PROMPT_COMMAND=${PROMPT_COMMAND//$'\n'"$__awsrole_once"/}
+        fi
+        if [[ $__awsrole_prev == *__awsrole_debug* ]]; then
+            return 0
+        elif [[ -z $__awsrole_prev ]]; then
+            trap '__awsrole_debug "$_" || : "$_"' DEBUG
+        else
+            eval "set -- $__awsrole_prev"
+            trap '__awsrole_debug "$_" && : "$_"
+'"$3" DEBUG
+        fi
+    }
+    if [[ "${PROMPT_COMMAND[*]}" != *__awsrole_trap* ]]; then
+        if ((BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1))); then
+            PROMPT_COMMAND+=("$__awsrole_once")
+        else
+            PROMPT_COMMAND=$PROMPT_COMMAND$'\n'$__awsrole_once
+        fi
     fi
 fi

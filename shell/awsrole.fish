@@ -108,8 +108,17 @@ end
 # AWSROLE_REFRESH_BEFORE change, and compared with the age of / (`path mtime
 # --relative`) after subtracting the mtime of /, read in the same
 # substitution.
-function __awsrole_hook --on-event fish_prompt
+# Before each command too (fish_preexec), unless _AWSROLE_HOOK_PREEXEC=off
+# (for tests and bench/hooks.sh). fish keeps $status and $pipestatus
+# around event handlers; the local fish_trace keeps `set -g fish_trace 1`
+# from tracing the hook's own lines.
+set -l __awsrole_events --on-event fish_preexec
+if test "$_AWSROLE_HOOK_PREEXEC" = off
+    set __awsrole_events
+end
+function __awsrole_hook --on-event fish_prompt $__awsrole_events
     set -l __awsrole_status $status
+    set -l fish_trace
     if test -n "$AWSROLE_PROFILE"
         if test "$AWSROLE_EXPIRATION" != "$__awsrole_e"; or test "$AWSROLE_REFRESH_BEFORE" != "$__awsrole_wsrc"
             __awsrole_due_time

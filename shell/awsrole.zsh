@@ -84,8 +84,9 @@ __awsrole_window() {
     fi
 }
 
-# The prompt hook: cheap unless the credentials are due. Written to work
-# under any user options (no_unset, ksh_arrays, sh_word_split...).
+# The check: cheap unless the credentials are due. Returns the status it
+# was called with. Written to work under any user options (no_unset,
+# ksh_arrays, sh_word_split...); the refresh runs under `emulate -L zsh`.
 __awsrole_hook() {
     local __awsrole_status=$?
     if [[ -n ${AWSROLE_PROFILE:-} && ${AWSROLE_EXPIRATION:-x} != *[^0-9]* && ${#AWSROLE_EXPIRATION} -lt 16 ]]; then
@@ -102,6 +103,14 @@ __awsrole_hook() {
         fi
     fi
     return $__awsrole_status
+}
+
+# At each prompt (precmd) and after Enter, before the command (preexec).
+# As the left side of `||`, where err_exit and err_return do not apply, and
+# with status 0: zsh gives the next hook and the command line the $? and
+# $_ of the user's command anyway.
+__awsrole_check() {
+    __awsrole_hook || :
 }
 
 # Due: refresh unless backing off. Never fails, never prompts unless
@@ -192,11 +201,16 @@ __awsrole_refresh() {
     return 0
 }
 
-# Install once, after the user's own precmd functions.
+# Install once, after the user's own precmd and preexec functions.
+# _AWSROLE_HOOK_PREEXEC=off leaves only the prompt check (for tests and
+# bench/hooks.sh).
 () {
     emulate -L zsh
-    typeset -ga precmd_functions
-    if (( ! ${precmd_functions[(Ie)__awsrole_hook]} )); then
-        precmd_functions+=(__awsrole_hook)
+    typeset -ga precmd_functions preexec_functions
+    if (( ! ${precmd_functions[(Ie)__awsrole_check]} )); then
+        precmd_functions+=(__awsrole_check)
+    fi
+    if [[ ${_AWSROLE_HOOK_PREEXEC:-} != off ]] && (( ! ${preexec_functions[(Ie)__awsrole_check]} )); then
+        preexec_functions+=(__awsrole_check)
     fi
 }

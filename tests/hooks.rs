@@ -199,10 +199,10 @@ impl Sh {
     fn installed_count(self, file: &str) -> String {
         match self {
             Sh::Bash => format!(
-                "printf '%s\\n' \"${{PROMPT_COMMAND[@]}}\" | grep -c __awsrole_hook > {file}"
+                "printf '%s\\n' \"${{PROMPT_COMMAND[@]}}\" | grep -c __awsrole_prompt > {file}"
             ),
             Sh::Zsh => format!(
-                "print -l -- \"${{precmd_functions[@]}}\" | grep -c __awsrole_hook > {file}"
+                "print -l -- \"${{precmd_functions[@]}}\" | grep -c __awsrole_check > {file}"
             ),
             Sh::Fish => {
                 format!(
@@ -1272,3 +1272,12 @@ fn powershell_hook_checker_catches_mistakes() {
             .contains(&serde_json::json!("Failz"))
     );
 }
+
+#[path = "hooks/preexec.rs"]
+mod preexec;
+
+#[path = "hooks/strict.rs"]
+mod strict;
+
+#[path = "hooks/no_process.rs"]
+mod no_process;

@@ -1,0 +1,154 @@
+//! The check before each command (zsh preexec, fish_preexec, bash PS0 and
+//! a DEBUG trap): credentials that expired while the shell sat idle are
+//! renewed before the next command runs, and a fresh check starts nothing.
+
+use super::*;
+
+/// Links the venv's AWS CLI v1 into the session's PATH as `aws`.
+fn link_aws(home: &TestHome) {
+    install_wrapper(home);
+    let link = home.path().join("bin/aws");
+    if !link.exists() {
+        std::os::unix::fs::symlink(common::venv_bin("aws"), link).unwrap();
+    }
+}
+
+/// Sets the expiration of every cache entry to `t` (Unix seconds).
+fn expire_cache_at(home: &TestHome, t: u64) {
+    for entry in std::fs::read_dir(home.cache_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        json["Credentials"]["Expiration"] = serde_json::Value::String(
+            awsrole::timefmt::format_utc(UNIX_EPOCH + Duration::from_secs(t)),
+        );
+        std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    }
+}
+
+/// Loads the hook, takes credentials from a cache entry that expires in
+/// 14 s (window 4 s), sits idle at the prompt past their expiry, then
+/// types `aws sts get-caller-identity`. (The AWS CLI refuses credentials
+/// with less than 10 minutes left, so the entry is shortened in the cache
+/// rather than issued short.) Returns (the command's exit status, its
+/// output, AssumeRole calls after the cache entry was made, hook runs).
+fn idle_then_command(sh: Sh, preexec: bool) -> (i32, String, usize, usize) {
+    let (home, role) = role_home("region = us-east-1\n");
+    link_aws(&home);
+    home.env_bash(&["p"]).assert_success();
+    assert_eq!(assume_calls(&role), 1);
+    let mut env = vec![("AWSROLE_REFRESH_BEFORE".to_string(), "4s".to_string())];
+    if !preexec {
+        env.push(("_AWSROLE_HOOK_PREEXEC".into(), "off".into()));
+    }
+    let s = Session::start(
+        &home,
+        sh,
+        Opts {
+            env,
+            ..Opts::default()
+        },
+    );
+    s.sync();
+    expire_cache_at(&home, now() + 14);
+    let eval = match sh {
+        Sh::Fish => "awsrole env --min-ttl 5s p | source",
+        _ => "eval \"$(awsrole env --min-ttl 5s p)\"",
+    };
+    s.cmd(eval);
+    let exp = s.num("AWSROLE_EXPIRATION");
+    assert!(now() + 4 < exp, "too slow: due before the idle spell");
+    assert_eq!(assume_calls(&role), 1, "the eval took the cache entry");
+    // (The eval above passes --min-ttl too: only --no-input runs are the hook's.)
+    let runs = || {
+        hook_calls(&home)
+            .iter()
+            .filter(|c| c.contains("--no-input"))
+            .count()
+    };
+    assert_eq!(runs(), 0);
+    // Idle: no key pressed until the credentials have expired.
+    sleep_until(exp + 1);
+    let status = if sh == Sh::Fish { "$status" } else { "$?" };
+    s.cmd(&format!(
+        "aws sts get-caller-identity > ~/aws.out 2>&1; echo {status} > ~/aws.rc"
+    ));
+    let rc: i32 = std::fs::read_to_string(home.path().join("aws.rc"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let out = std::fs::read_to_string(home.path().join("aws.out")).unwrap();
+    s.assert_no_shell_errors();
+    (rc, out, assume_calls(&role) - 1, runs())
+}
+
+fn idle_test(sh: Sh) {
+    let off = std::thread::spawn(move || idle_then_command(sh, false));
+    let (rc, out, assumed, runs) = idle_then_command(sh, true);
+    assert_eq!(
+        rc,
+        0,
+        "{}: {out} (AssumeRole {assumed}, hook runs {runs})",
+        sh.name()
+    );
+    assert!(out.contains(":assumed-role/"), "{out}");
+    assert_eq!(assumed, 1, "exactly one AssumeRole for the idle spell");
+    assert_eq!(runs, 1, "one refresh, before the command");
+    // Without the check before the command, the same run fails: the test
+    // can fail.
+    let (rc, out, assumed, _) = off.join().unwrap();
+    assert_ne!(rc, 0, "{}: without preexec: {out}", sh.name());
+    assert!(out.contains("expired"), "{out}");
+    // Renewed at the prompt after the command: too late for it.
+    assert_eq!(assumed, 1, "{out}");
+}
+
+#[test]
+fn bash_refreshes_after_an_idle_spell_before_the_command() {
+    idle_test(Sh::Bash);
+}
+
+#[test]
+fn zsh_refreshes_after_an_idle_spell_before_the_command() {
+    idle_test(Sh::Zsh);
+}
+
+#[test]
+fn fish_refreshes_after_an_idle_spell_before_the_command() {
+    idle_test(Sh::Fish);
+}
+
+/// Inside `awsrole exec --server`, the child has AWSROLE_PROFILE and the
+/// endpoint but no AWSROLE_EXPIRATION: neither check runs `awsrole`.
+#[test]
+fn under_exec_server_no_check_runs() {
+    for sh in [Sh::Bash, Sh::Zsh, Sh::Fish] {
+        let (home, _) = role_home("");
+        let s = Session::start(
+            &home,
+            sh,
+            Opts {
+                env: vec![
+                    ("AWSROLE_PROFILE".into(), "p".into()),
+                    (
+                        "AWS_CONTAINER_CREDENTIALS_FULL_URI".into(),
+                        "http://127.0.0.1:9/x".into(),
+                    ),
+                ],
+                ..Opts::default()
+            },
+        );
+        for _ in 0..3 {
+            s.cmd("true");
+        }
+        // The same shell with an expiration does run the check (it can fail).
+        assert_eq!(hook_calls(&home), Vec::<String>::new(), "{sh:?}");
+        s.cmd(&sh.export("AWSROLE_EXPIRATION", &(now() - 10).to_string()));
+        assert_eq!(hook_calls(&home).len(), 1, "{sh:?}");
+        s.assert_no_shell_errors();
+    }
+}
