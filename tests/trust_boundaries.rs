@@ -433,7 +433,9 @@ fn awsrole_no_input_in_the_environment_is_honoured() {
     ] {
         let out = run(home.cmd().args(sub).env("AWSROLE_NO_INPUT", "1"));
         assert_eq!(out.code, 6, "{sub:?}: {out:#?}");
-        assert!(out.stdout.is_empty());
+        // A failed env fails the caller's eval; other commands print nothing.
+        let want = if sub[0] == "env" { "(exit 6)\n" } else { "" };
+        assert_eq!(out.stdout, want, "{sub:?}");
     }
 }
 
@@ -583,7 +585,7 @@ fn a_100000_hop_chain_is_a_clear_error_quickly_and_list_stays_fast() {
     let out = run(home.cmd().args(["env", "p100000", "--shell", "bash"]));
     let env_took = started.elapsed();
     assert_eq!(out.code, 3, "{out:#?}");
-    assert!(out.stdout.is_empty());
+    assert_eq!(out.stdout, "(exit 3)\n");
     assert!(
         out.stderr
             .contains("the source_profile chain of `p100000` has more than 64 role hops")
