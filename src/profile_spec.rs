@@ -41,9 +41,16 @@ pub struct Spec {
 impl Spec {
     /// Reads a PROFILE argument (or AWSROLE_PROFILE).
     pub fn parse(text: &str) -> Result<Spec, Error> {
-        let (name, query) = match text.split_once('?') {
-            Some((n, q)) => (n, Some(q)),
-            None => (text, None),
+        // The last `?` starts the settings, so a profile name may hold `?`
+        // itself (botocore accepts any name): when what follows is not our
+        // settings, the whole text is the name.
+        let plain = || Spec {
+            name: text.to_string(),
+            region: None,
+            role: text.starts_with("arn:").then(Vec::new),
+        };
+        let Some((name, query)) = text.rsplit_once('?').filter(|(_, q)| !q.is_empty()) else {
+            return Ok(plain());
         };
         let adhoc = name.starts_with("arn:");
         let mut spec = Spec {
@@ -51,25 +58,21 @@ impl Spec {
             region: None,
             role: adhoc.then(Vec::new),
         };
-        for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
             match (&mut spec.role, k.as_ref()) {
                 (_, "region") => spec.region = Some(v.into_owned()),
                 (Some(role), key) if ROLE_KEYS.contains(&key) => {
                     role.push((key.to_string(), v.into_owned()))
                 }
-                _ => {
+                _ if adhoc => {
                     return Err(Error::new(
                         Status::Usage,
                         format!(
-                            "`{name}?...`: unknown setting `{k}` (known: region{})",
-                            if adhoc {
-                                ", source_profile, external_id, role_session_name, duration_seconds, mfa_serial"
-                            } else {
-                                "; the others are for role ARNs"
-                            }
+                            "`{name}?...`: unknown setting `{k}` (known: region, source_profile, external_id, role_session_name, duration_seconds, mfa_serial)"
                         ),
                     ));
                 }
+                _ => return Ok(plain()),
             }
         }
         if let Some(role) = &mut spec.role {
@@ -166,8 +169,23 @@ mod tests {
         let s = Spec::parse("dev?region=us-west-2").unwrap();
         assert_eq!(s.region.as_deref(), Some("us-west-2"));
         assert!(s.role.is_none());
-        let e = Spec::parse("dev?source_profile=x").unwrap_err();
-        assert_eq!(e.status, Status::Usage);
         assert!(Spec::parse("arn:aws:iam::1:role/r?bogus=1").is_err());
+    }
+
+    #[test]
+    fn profile_names_may_hold_a_question_mark() {
+        // botocore accepts any name; what follows the last `?` is ours only
+        // when it reads as our settings.
+        for name in ["a?b", "dev?source_profile=x", "what?", "?"] {
+            let s = Spec::parse(name).unwrap();
+            assert_eq!((s.name.as_str(), &s.region, &s.role), (name, &None, &None));
+            assert_eq!(s.encode(), name);
+        }
+        let s = Spec::parse("a?b?region=eu-west-1").unwrap();
+        assert_eq!(
+            (s.name.as_str(), s.region.as_deref()),
+            ("a?b", Some("eu-west-1"))
+        );
+        assert_eq!(Spec::parse(&s.encode()).unwrap(), s);
     }
 }

@@ -20,6 +20,7 @@ const NAMES: &[(&str, &str)] = &[
     ("ops!", "ops!"),
     ("\u{1f680}", "\u{1f680}"),
     ("\"$(touch pwned)\"", "$(touch pwned)"),
+    ("a?b", "a?b"),
 ];
 
 #[test]

@@ -229,7 +229,16 @@ fn bad_ad_hoc_arguments_are_usage_errors() {
     assert_eq!(out.code, 2, "{out:?}");
     let out = home.env_bash(&["dev", "--role-arn", "arn:aws:iam::1:role/r"]);
     assert_eq!(out.code, 2, "{out:?}");
+    // Not our settings after `?`: the whole text is a profile name, as
+    // botocore accepts any name.
     let out = hook_env(&home, "dev?bogus=1");
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr.contains("profile `dev?bogus=1` not found"),
+        "{}",
+        out.stderr
+    );
+    let out = hook_env(&home, "arn:aws:iam::1:role/r?bogus=1");
     assert_eq!(out.code, 2, "{out:?}");
     home.write_config("[profile base]\naws_access_key_id = A\naws_secret_access_key = B\n");
     let out = home.env_bash(&[
