@@ -44,7 +44,11 @@ fn -awsrole-check {
   var ok = ?(set out = (e:awsrole env --shell elvish --min-ttl (+ $w 1)s --no-input -- $profile 2>/dev/null | slurp))
   if $ok {
     eval $out
-    set -awsrole-next = (num 0)
+    # Credentials that live no longer than the window would be due again
+    # at once: keep the 5-minute pause for them.
+    if (and (has-env AWSROLE_EXPIRATION) (re:match '^[0-9]{1,15}$' $E:AWSROLE_EXPIRATION)) {
+      if (<= $now (- (num $E:AWSROLE_EXPIRATION) $w)) { set -awsrole-next = (num 0) }
+    }
   } elif (not (eq $-awsrole-warned $profile' '$exp)) {
     set -awsrole-warned = $profile' '$exp
     echo 'awsrole: could not refresh '$profile'; keeping the current credentials, retrying every 5 minutes (details: awsrole env '$profile')' >&2

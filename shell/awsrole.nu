@@ -35,7 +35,12 @@ def --env __awsrole_check [] {
         let gone = ($vars | transpose k v | where v == null | get k)
         $vars | reject ...$gone | load-env
         for k in $gone { hide-env -i $k }
-        $env._AWSROLE_HOOK_NEXT = 0
+        # Credentials that live no longer than the window would be due
+        # again at once: keep the 5-minute pause for them.
+        let e = ($env.AWSROLE_EXPIRATION? | default '' | into string)
+        if ($e =~ '^[0-9]{1,15}$') and ($now <= (($e | into int) - $w)) {
+            $env._AWSROLE_HOOK_NEXT = 0
+        }
     } else {
         let key = $"($profile) ($exp)"
         if ($env._AWSROLE_HOOK_WARNED? | default '') != $key {
