@@ -1113,7 +1113,7 @@ fn hook_prints_the_files_in_shell_dir() {
         assert_eq!(out.stdout, "");
         assert_eq!(
             out.stderr,
-            "awsrole: error: POSIX sh has no prompt hook (no PROMPT_COMMAND or precmd): use bash, zsh, fish or powershell\n"
+            "awsrole: error: POSIX sh has no prompt hook (no PROMPT_COMMAND or precmd): use bash, zsh, fish, powershell, nu or elvish\n"
         );
     }
     let out = run(Command::new(awsrole_bin()).args(["hook", "csh"]));

@@ -14,7 +14,7 @@ pub fn run(kind: ShellKind) -> Result<String, Error> {
         Error::new(
             Status::Usage,
             format!(
-                "{} has no prompt hook (no PROMPT_COMMAND or precmd): use bash, zsh, fish or powershell",
+                "{} has no prompt hook (no PROMPT_COMMAND or precmd): use bash, zsh, fish, powershell, nu or elvish",
                 match kind {
                     ShellKind::Posix => "POSIX sh",
                     other => other.name(),
@@ -35,6 +35,8 @@ mod tests {
             (ShellKind::Zsh, "awsrole.zsh"),
             (ShellKind::Fish, "awsrole.fish"),
             (ShellKind::PowerShell, "awsrole.ps1"),
+            (ShellKind::Nushell, "awsrole.nu"),
+            (ShellKind::Elvish, "awsrole.elv"),
         ] {
             let path = concat!(env!("CARGO_MANIFEST_DIR"), "/shell/").to_owned() + file;
             let on_disk = std::fs::read_to_string(&path).unwrap();

@@ -20,6 +20,10 @@ impl Shell for Elvish {
     fn failure(&self, _status: u8) -> String {
         "fail 'awsrole env failed'\n".to_owned()
     }
+
+    fn hook(&self) -> Option<&'static str> {
+        Some(include_str!("../../shell/awsrole.elv"))
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,10 @@ impl Shell for Nushell {
         }
         Ok(format!("load-env {{{}}}\n{out}", fields.join(", ")))
     }
+
+    fn hook(&self) -> Option<&'static str> {
+        Some(include_str!("../../shell/awsrole.nu"))
+    }
 }
 
 fn quoted(value: &str) -> String {
