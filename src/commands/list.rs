@@ -100,8 +100,12 @@ pub fn run(args: &ListCli, getenv: Getenv) -> Result<String, Error> {
         let mut list: Vec<Value> = entries.iter().map(to_json).collect();
         // IAM Identity Center profiles: their session's token.
         if let Some(home) = &config.locations.home {
+            // Only chains that start at IAM Identity Center (building every
+            // chain again would be quadratic on pathological files).
             for (v, e) in list.iter_mut().zip(&entries) {
-                if let Some(s) = crate::sso::report::session_of(&config, &e.name) {
+                if e.base == Some("sso")
+                    && let Some(s) = crate::sso::report::session_of(&config, &e.name)
+                {
                     v["sso"] = crate::sso::report::describe(&s, home, SystemTime::now()).1;
                 }
             }
