@@ -238,11 +238,21 @@ fn words_for(path: &[String], arg: &clap::Arg, partial: &str) -> Vec<String> {
 #[test]
 fn every_profile_argument_completes_profile_names_from_the_config() {
     let home = home();
-    let args = arguments_where(&|a| a.get_id() == awsrole::commands::completions::PROFILE_ARG);
+    let args = arguments_where(&|a| {
+        awsrole::commands::completions::PROFILE_VALUED.contains(&a.get_id().as_str())
+    });
     assert!(
         args.iter().any(|(p, _)| p == &["env"]),
         "env's profile argument not found: {args:?}"
     );
+    // `--source-profile` (ad-hoc `--role-arn`) on env, exec and console.
+    for cmd in ["env", "exec", "console"] {
+        assert!(
+            args.iter()
+                .any(|(p, a)| p == &[cmd] && a.get_long() == Some("source-profile")),
+            "{cmd} --source-profile not found: {args:?}"
+        );
+    }
     for (path, arg) in &args {
         let words = words_for(path, arg, "mark");
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();

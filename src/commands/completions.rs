@@ -41,6 +41,10 @@ pub const VAR: &str = "AWSROLE_COMPLETE";
 /// The argument id that gets profile-name completion, in every subcommand.
 pub const PROFILE_ARG: &str = "profile";
 
+/// Every argument id whose value is a profile name: the positional and
+/// `--source-profile` of an ad-hoc `--role-arn`.
+pub const PROFILE_VALUED: [&str; 2] = [PROFILE_ARG, "source_profile"];
+
 /// The shells, as used both by `AWSROLE_COMPLETE=SHELL awsrole` and by
 /// `awsrole completions SHELL`.
 pub const SHELLS: Shells<'static> = Shells(&[&BashExec, &Elvish, &FishExec, &Powershell, &ZshExec]);
@@ -55,7 +59,7 @@ fn add_profile_completer(cmd: clap::Command) -> clap::Command {
     // `mut_args`, not `mut_arg`: the latter moves the argument to the end,
     // which reorders positionals.
     let mut cmd = cmd.mut_args(|a| {
-        if a.get_id() == PROFILE_ARG {
+        if PROFILE_VALUED.contains(&a.get_id().as_str()) {
             a.add(ArgValueCompleter::new(profile_completer))
         } else {
             a
@@ -148,7 +152,7 @@ mod tests {
     fn profile_arguments_get_the_completer_everywhere() {
         fn walk(cmd: &clap::Command, found: &mut usize) {
             for a in cmd.get_arguments() {
-                if a.get_id() == PROFILE_ARG {
+                if PROFILE_VALUED.contains(&a.get_id().as_str()) {
                     assert!(
                         a.get::<ArgValueCompleter>().is_some(),
                         "{} {}",
