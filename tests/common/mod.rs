@@ -40,7 +40,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-fn loud_panic(lines: &[&str]) -> ! {
+pub fn loud_panic(lines: &[&str]) -> ! {
     let bar = "!".repeat(78);
     panic!("\n{bar}\n!!! {}\n{bar}\n", lines.join("\n!!! "));
 }
