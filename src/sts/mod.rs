@@ -174,6 +174,17 @@ impl Sts {
         &self.net
     }
 
+    /// Why a request could not be sent, for calls other than STS's: the
+    /// error's causes, then what failed (the TLS verification with the CA
+    /// setting to check, or the proxy with its variable). No password.
+    pub fn unreachable_why(&self, err: &dyn std::error::Error) -> String {
+        transport::annotate(
+            &source_chain(err),
+            self.last_proxy().as_ref(),
+            self.net.bundle.as_ref(),
+        )
+    }
+
     /// The proxy the last request went through, if any.
     pub fn last_proxy(&self) -> Option<proxy::Proxy> {
         self.last_proxy

@@ -95,9 +95,7 @@ fn read(
     if skip_upper {
         return None;
     }
-    getenv(upper)
-        .filter(|v| !v.is_empty())
-        .map(|v| (v, upper))
+    getenv(upper).filter(|v| !v.is_empty()).map(|v| (v, upper))
 }
 
 fn with_scheme(url: &str) -> String {
@@ -187,11 +185,20 @@ mod tests {
             ("NO_PROXY", "example.com, .internal,127.0.0.1:5000"),
         ]);
         let via = |u: &str| p.for_url(u).map(|p| p.url.clone());
-        assert_eq!(via("https://sts.amazonaws.com/").as_deref(), Some("http://s:1"));
-        assert_eq!(via("http://sts.amazonaws.com/").as_deref(), Some("http://h:2"));
+        assert_eq!(
+            via("https://sts.amazonaws.com/").as_deref(),
+            Some("http://s:1")
+        );
+        assert_eq!(
+            via("http://sts.amazonaws.com/").as_deref(),
+            Some("http://h:2")
+        );
         assert_eq!(via("https://example.com/"), None);
         assert_eq!(via("https://a.b.EXAMPLE.com:443/"), None);
-        assert_eq!(via("https://notexample.com/").as_deref(), Some("http://s:1"));
+        assert_eq!(
+            via("https://notexample.com/").as_deref(),
+            Some("http://s:1")
+        );
         assert_eq!(via("https://x.internal/"), None);
         assert_eq!(via("http://127.0.0.1:5000/"), None);
         assert_eq!(via("http://127.0.0.1:5001/").as_deref(), Some("http://h:2"));

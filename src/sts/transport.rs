@@ -149,7 +149,9 @@ struct Transport {
 
 /// Build the run's client and the one for metadata endpoints (same TLS
 /// trust, no proxy). Reads the CA bundle, if any.
-pub fn clients(net: &NetSettings) -> Result<(SharedHttpClient, SharedHttpClient, LastProxy), Error> {
+pub fn clients(
+    net: &NetSettings,
+) -> Result<(SharedHttpClient, SharedHttpClient, LastProxy), Error> {
     let tls = tls_context(net.bundle.as_ref())?;
     let https = net.proxies.https.as_ref().map(proxy_config).transpose()?;
     let http = net.proxies.http.as_ref().map(proxy_config).transpose()?;
@@ -308,6 +310,35 @@ pub fn explain_failure(
     ))
 }
 
+/// `why` (an error's causes) with what failed added: see [`unreachable_why`].
+///
+/// [`unreachable_why`]: super::Sts::unreachable_why
+pub fn annotate(why: &str, proxy: Option<&Proxy>, bundle: Option<&Bundle>) -> String {
+    let mut text = match proxy {
+        Some(p) => scrub(why, p),
+        None => why.to_string(),
+    };
+    if text
+        .to_ascii_lowercase()
+        .contains("invalid peer certificate")
+    {
+        text.push_str(&match bundle {
+            Some(b) => format!(
+                " (TLS verification failed: the certificate is not signed by a CA in {} from {})",
+                b.path, b.origin
+            ),
+            None => " (TLS verification failed: if a proxy or firewall re-signs TLS, set AWS_CA_BUNDLE or ca_bundle in the profile to a file with its CA certificate)".to_string(),
+        });
+    } else if let Some(p) = proxy {
+        text.push_str(&format!(
+            " (through the proxy {} from {}: check it, and NO_PROXY for hosts to reach directly)",
+            p.shown(),
+            p.var
+        ));
+    }
+    text
+}
+
 /// `text` without the proxy's user name and password.
 fn scrub(text: &str, proxy: &Proxy) -> String {
     let mut out = text.replace(&proxy.url, &proxy.shown());
@@ -365,14 +396,20 @@ mod tests {
     fn tls_failures_name_the_bundle_or_the_fix() {
         let why = "dispatch failure: TLS handshake failed: invalid peer certificate: UnknownIssuer";
         let text = explain_failure("https://h", "to assume R", why, None, None).unwrap();
-        assert!(text.starts_with("TLS verification of https://h failed"), "{text}");
+        assert!(
+            text.starts_with("TLS verification of https://h failed"),
+            "{text}"
+        );
         assert!(text.contains("set AWS_CA_BUNDLE"), "{text}");
         let bundle = Bundle {
             path: "/ca.pem".into(),
             origin: "AWS_CA_BUNDLE".into(),
         };
         let text = explain_failure("https://h", "x", why, None, Some(&bundle)).unwrap();
-        assert!(text.contains("not signed by a CA in /ca.pem (AWS_CA_BUNDLE)"), "{text}");
+        assert!(
+            text.contains("not signed by a CA in /ca.pem (AWS_CA_BUNDLE)"),
+            "{text}"
+        );
         assert_eq!(
             explain_failure("https://h", "x", "connection refused", None, None),
             None
@@ -386,14 +423,28 @@ mod tests {
             origin: "ca_bundle in [profile p]".into(),
         };
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
         };
-        let both = env(&[("AWS_CA_BUNDLE", "/e.pem"), ("REQUESTS_CA_BUNDLE", "/r.pem")]);
+        let both = env(&[
+            ("AWS_CA_BUNDLE", "/e.pem"),
+            ("REQUESTS_CA_BUNDLE", "/r.pem"),
+        ]);
         let n = NetSettings::read(&both, Some(&profile));
         assert_eq!(n.bundle.unwrap().path, "/e.pem");
         let req = env(&[("REQUESTS_CA_BUNDLE", "/r.pem")]);
-        assert_eq!(NetSettings::read(&req, Some(&profile)).bundle.unwrap().path, "/p.pem");
-        assert_eq!(NetSettings::read(&req, None).bundle.unwrap().origin, "REQUESTS_CA_BUNDLE");
+        assert_eq!(
+            NetSettings::read(&req, Some(&profile)).bundle.unwrap().path,
+            "/p.pem"
+        );
+        assert_eq!(
+            NetSettings::read(&req, None).bundle.unwrap().origin,
+            "REQUESTS_CA_BUNDLE"
+        );
         assert_eq!(NetSettings::read(&env(&[]), None).bundle, None);
     }
 
@@ -402,7 +453,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("awsrole-bundle-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("b.pem");
-        for body in ["", "not pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"] {
+        for body in [
+            "",
+            "not pem",
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        ] {
             std::fs::write(&file, body).unwrap();
             let b = Bundle {
                 path: file.display().to_string(),

@@ -181,7 +181,8 @@ pub(super) fn call_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let unreachable = |why: String| StsError {
+    let unreachable = |why: String| {
+        StsError {
         kind: StsErrorKind::Unreachable,
         message: super::transport::explain_failure(
             &target.endpoint_name(),
@@ -197,6 +198,7 @@ where
                 call.purpose()
             )
         }),
+    }
     };
     match &err {
         SdkError::TimeoutError(_) => unreachable(format!(
