@@ -135,6 +135,10 @@ fn proxy_config(proxy: &Proxy) -> Result<ProxyConfig, Error> {
 /// connection. Read by the error wording.
 pub type LastProxy = Arc<Mutex<Option<Proxy>>>;
 
+/// Connect and read timeouts: the SDK's clients ask for a connector per
+/// setting.
+type Timeouts = (Option<Duration>, Option<Duration>);
+
 /// The HTTP client of a run. `direct` clients never use a proxy (instance
 /// metadata and container endpoints).
 #[derive(Debug)]
@@ -144,7 +148,7 @@ struct Transport {
     https: Option<ProxyConfig>,
     http: Option<ProxyConfig>,
     last: LastProxy,
-    connectors: Mutex<HashMap<(Option<Duration>, Option<Duration>), SharedHttpConnector>>,
+    connectors: Mutex<HashMap<Timeouts, SharedHttpConnector>>,
 }
 
 /// Build the run's client and the one for metadata endpoints (same TLS
