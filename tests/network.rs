@@ -204,8 +204,23 @@ fn https_proxy_with_auth_is_used_and_no_proxy_bypasses_it() {
     let via = |var: &'static str| [ca.clone(), (var, proxy.url(Some((user, &pass))))];
 
     // HTTPS_PROXY with the password in the URL: the tunnel is made.
-    awsrole(&home, &url, "r1", &via("HTTPS_PROXY")).assert_success();
+    // --verbose names the proxy, never the password.
+    let mut cmd = home.cmd();
+    cmd.args(["--verbose", "env", "r1", "--refresh", "--shell", "bash"])
+        .env("AWS_ENDPOINT_URL_STS", &url)
+        .envs(via("HTTPS_PROXY"));
+    let out = run(&mut cmd);
+    out.assert_success();
     assert_eq!(proxy.tunnels(), 1, "{}", proxy.log());
+    assert!(
+        out.stderr.contains(&format!(
+            "proxy http://***:***@127.0.0.1:{} from HTTPS_PROXY",
+            proxy.port()
+        )) && out.stderr.contains("trusting only the CAs in"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(&pass), "{}", out.stderr);
     // The lowercase spelling too, and the AWS CLI goes the same way.
     awsrole(&home, &url, "r1", &via("https_proxy")).assert_success();
     assert_eq!(proxy.tunnels(), 2);
@@ -349,4 +364,68 @@ fn metadata_endpoints_never_go_through_the_proxy() {
         proxy.log()
     );
     assert_eq!(moto().count("AssumeRole", "RoleArn", &r), 1);
+}
+
+/// IMDSv2 as the instance serves it (token PUT with its TTL header, token
+/// on every GET).
+fn imds(key: &'static str) -> Server {
+    const TOKEN: &str = "net-imds-token";
+    Server::start(move |r| {
+        if r.method == "PUT" && r.path() == "/latest/api/token" {
+            let ttl = r
+                .header("x-aws-ec2-metadata-token-ttl-seconds")
+                .unwrap_or("21600");
+            return Response::new(200, TOKEN).header("x-aws-ec2-metadata-token-ttl-seconds", ttl);
+        }
+        if r.header("x-aws-ec2-metadata-token") != Some(TOKEN) {
+            return Response::new(401, "");
+        }
+        match r.path() {
+            "/latest/meta-data/iam/security-credentials/" => Response::new(200, "net-role"),
+            "/latest/meta-data/iam/security-credentials/net-role" => Response::new(
+                200,
+                format!(
+                    r#"{{"Code": "Success", "LastUpdated": "{}", "Type": "AWS-HMAC", "AccessKeyId": "{key}", "SecretAccessKey": "secret-{key}", "Token": "token-{key}", "Expiration": "{}"}}"#,
+                    servers::ago(60),
+                    servers::in_secs(6 * 3600)
+                ),
+            ),
+            _ => Response::new(404, ""),
+        }
+    })
+}
+
+#[test]
+fn instance_metadata_is_never_proxied_though_botocore_proxies_it() {
+    let proxy = Tinyproxy::start(None);
+    let server = imds("ASIANETIMDSKEY000001");
+    let imds_host = format!("127.0.0.1:{}", server.port());
+    let home = TestHome::new();
+    let r = arn(&unique("net-imds"));
+    home.write_config(&format!(
+        "[profile r]\nrole_arn = {r}\ncredential_source = Ec2InstanceMetadata\nregion = us-east-1\n"
+    ));
+    let env = |cmd: &mut std::process::Command| {
+        cmd.env("AWS_ENDPOINT_URL_STS", moto().endpoint())
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url())
+            .env("HTTP_PROXY", proxy.url(None));
+    };
+    let mut cmd = home.cmd();
+    cmd.args(["env", "r", "--shell", "bash"]);
+    env(&mut cmd);
+    run(&mut cmd).assert_success();
+    assert_eq!(proxy.forwarded_to(&imds_host), 0, "{}", proxy.log());
+    assert!(server.requests().len() >= 2, "fetched directly");
+
+    // The documented difference: botocore sends IMDS through HTTP_PROXY
+    // unless NO_PROXY names it (this proxy can reach it, so it works).
+    let mut cmd = home.aws_v1();
+    cmd.args(["sts", "get-caller-identity", "--profile", "r"]);
+    env(&mut cmd);
+    let _ = run(&mut cmd);
+    assert!(
+        proxy.forwarded_to(&imds_host) >= 1,
+        "botocore proxies IMDS: {}",
+        proxy.log()
+    );
 }

@@ -144,6 +144,24 @@ impl Sts {
                     format!("cannot start the HTTP runtime: {e}"),
                 )
             })?;
+        if let Some(b) = &net.bundle {
+            crate::verbose!("trusting only the CAs in {} ({})", b.path, b.origin);
+        }
+        for p in [&net.proxies.https, &net.proxies.http]
+            .into_iter()
+            .flatten()
+        {
+            crate::verbose!(
+                "proxy {} from {}{}",
+                p.shown(),
+                p.var,
+                net.proxies
+                    .no_proxy
+                    .as_ref()
+                    .map(|n| format!(", except for NO_PROXY {n}"))
+                    .unwrap_or_default()
+            );
+        }
         Ok(Sts {
             runtime,
             http,
