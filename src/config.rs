@@ -87,6 +87,18 @@ impl Config {
         self.locations.file_line(at)
     }
 
+    /// `key` of `profile`, with where it is written, when it is set.
+    pub fn setting(&self, profile: &str, key: &str) -> Option<ProfileSetting> {
+        let prop = self.set.profiles.get(profile)?.prop(key)?;
+        Some(ProfileSetting {
+            value: prop.value.clone(),
+            origin: format!(
+                "{key} of profile `{profile}` at {}",
+                self.file_line(prop.at)
+            ),
+        })
+    }
+
     /// `file:line: ` of `key` in `profile` (of the section when the key is
     /// not there), or nothing: the start of a message about that setting.
     pub fn key_prefix(&self, profile: &str, key: &str) -> String {
@@ -98,6 +110,14 @@ impl Config {
             None => String::new(),
         }
     }
+}
+
+/// A profile's setting, with where it is written (for messages).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileSetting {
+    pub value: String,
+    /// e.g. "ca_bundle of profile `dev` at /home/me/.aws/config:12".
+    pub origin: String,
 }
 
 /// `<home>/.aws/cli/cache`, the AWS CLI's credential cache.

@@ -166,7 +166,7 @@ pub fn signin_token(
             Some(refused) => (Status::Sts, refused.to_string()),
             None => (
                 Status::Unreachable,
-                format!("could not be reached: {}", sts::source_chain(&e)),
+                format!("could not be reached: {}", net.unreachable_why(&e)),
             ),
         };
         Error::new(status, format!("the federation endpoint {origin} {why}"))

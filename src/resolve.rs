@@ -118,6 +118,7 @@ pub fn credentials(name: &str, opts: &Options, getenv: Getenv) -> Result<Resolve
     let target = sts::Target {
         region: config::sts_region(region.as_deref(), getenv),
         endpoint: endpoint::configured_endpoint("sts", profile, &config.set, getenv),
+        ca_bundle: config.setting(name, "ca_bundle"),
     };
     let cx = Context::new(&config, getenv, opts, cache, target.clone());
     let credentials = source::chain_credentials(&chain, &cx)?;

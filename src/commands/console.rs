@@ -98,7 +98,7 @@ pub fn run(args: &ConsoleCli, getenv: Getenv) -> Result<String, Error> {
     )?;
     let resolving = exports::without_exported_region(getenv);
     let r = resolve::credentials(&name, &args.resolve.options(), &resolving)?;
-    let net = Sts::start(r.target.clone())?;
+    let net = Sts::start(r.target.clone(), getenv)?;
     let ignored = |why: &str| {
         if args.duration.is_some() {
             eprintln!("awsrole: warning: --duration is not sent: {why}");

@@ -29,7 +29,11 @@ pub fn run(args: &LoginCli, getenv: Getenv) -> Result<String, Error> {
         device_code: args.device_code,
         wait: args.timeout,
     };
-    let said = login::login(&session, section, &home, &opts, getenv)?;
+    // botocore reads ca_bundle from the session's profile, also for a
+    // named sso-session.
+    let profile = config::profile_name(args.profile.as_deref(), getenv);
+    let ca_bundle = config.setting(&profile, "ca_bundle");
+    let said = login::login(&session, section, &home, &opts, ca_bundle, getenv)?;
     eprint!("{said}");
     Ok(String::new())
 }

@@ -154,8 +154,9 @@ fn verify(active: &Active, getenv: Getenv) -> Result<Identity, Error> {
     let target = sts::Target {
         region: config::sts_region(region.as_deref(), getenv),
         endpoint: crate::endpoint::configured_endpoint("sts", profile, &config.set, getenv),
+        ca_bundle: config.setting(&active.profile, "ca_bundle"),
     };
-    let client = Sts::start(target)?;
+    let client = Sts::start(target, getenv)?;
     client
         .get_caller_identity(&active.credentials)
         .map_err(Error::from)

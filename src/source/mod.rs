@@ -107,7 +107,7 @@ impl<'a> Context<'a> {
         if let Some(sts) = self.net.get() {
             return Ok(sts);
         }
-        let sts = Sts::start(self.target.clone())?;
+        let sts = Sts::start(self.target.clone(), self.getenv)?;
         Ok(self.net.get_or_init(|| sts))
     }
 
@@ -292,7 +292,7 @@ fn provide(
 
 fn provider_config(sts: &Sts, region: Option<&str>) -> ProviderConfig {
     ProviderConfig::without_region()
-        .with_http_client(sts.http())
+        .with_http_client(sts.direct_http())
         .with_region(region.map(|r| Region::new(r.to_string())))
 }
 

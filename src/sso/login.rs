@@ -14,7 +14,7 @@ use crate::Getenv;
 use crate::cache::LOCK_TIMEOUT;
 use crate::error::{Error, Status};
 use crate::profile_file::Section;
-use crate::sts::{Sts, Target};
+use crate::sts::{ProfileSetting, Sts, Target};
 use crate::timefmt::format_utc;
 
 /// How long the browser flow waits for the redirect (the AWS CLI's wait).
@@ -53,12 +53,17 @@ pub fn login(
     profile: Option<&Section>,
     home: &Path,
     opts: &LoginOptions,
+    ca_bundle: Option<ProfileSetting>,
     getenv: Getenv,
 ) -> Result<String, Error> {
-    let net = Sts::start(Target {
-        region: session.region.clone(),
-        endpoint: None,
-    })?;
+    let net = Sts::start(
+        Target {
+            region: session.region.clone(),
+            endpoint: None,
+            ca_bundle,
+        },
+        getenv,
+    )?;
     let oidc = Oidc::new(
         &net,
         &session.region,

@@ -113,7 +113,7 @@ impl<'a> Oidc<'a> {
         let out = self
             .net
             .block_on_noting(&self.wait("RegisterClient"), call.send())
-            .map_err(|e| describe(e, "RegisterClient"))?;
+            .map_err(|e| describe(e, "RegisterClient", self.net))?;
         let (Some(id), Some(secret)) = (out.client_id, out.client_secret) else {
             return Err(missing("RegisterClient", "clientId and clientSecret"));
         };
@@ -143,7 +143,7 @@ impl<'a> Oidc<'a> {
         let out = self
             .net
             .block_on_noting(&self.wait("StartDeviceAuthorization"), call.send())
-            .map_err(|e| describe(e, "StartDeviceAuthorization"))?;
+            .map_err(|e| describe(e, "StartDeviceAuthorization", self.net))?;
         let (Some(device_code), Some(user_code), Some(uri)) =
             (out.device_code, out.user_code, out.verification_uri)
         else {
@@ -199,7 +199,7 @@ impl<'a> Oidc<'a> {
         let out = self
             .net
             .block_on_noting(&self.wait("CreateToken"), call.send())
-            .map_err(|e| describe(e, "CreateToken"))?;
+            .map_err(|e| describe(e, "CreateToken", self.net))?;
         let Some(access_token) = out.access_token else {
             return Err(missing("CreateToken", "accessToken"));
         };
@@ -272,7 +272,7 @@ fn missing(op: &str, what: &str) -> OidcError {
 
 /// The exception name is the code. The service's message is kept: it never
 /// holds the caller's secrets.
-fn describe<E, R>(err: SdkError<E, R>, op: &str) -> OidcError
+fn describe<E, R>(err: SdkError<E, R>, op: &str, net: &Sts) -> OidcError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -293,7 +293,7 @@ where
             code: None,
             message: format!(
                 "could not reach SSO-OIDC for {op}: {}",
-                sts::source_chain(&err)
+                net.unreachable_why(&err)
             ),
         },
         _ => OidcError {

@@ -57,7 +57,7 @@ pub fn role_credentials(
         let (status, why) = match &e {
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => (
                 Status::Unreachable,
-                format!("could not reach {shown}: {}", sts::source_chain(&e)),
+                format!("could not reach {shown}: {}", net.unreachable_why(&e)),
             ),
             SdkError::ServiceError(s) => (
                 Status::Sts,

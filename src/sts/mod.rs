@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
@@ -18,7 +17,12 @@ use crate::creds::Credentials;
 use crate::error::{Error, Status};
 
 mod foreign;
+pub mod proxy;
+pub mod transport;
 mod wording;
+
+pub use crate::config::ProfileSetting;
+pub use transport::NetSettings;
 
 use wording::{Call, call_error, role_credentials};
 
@@ -39,6 +43,8 @@ pub const SLOW_NOTICE: Duration = Duration::from_secs(2);
 pub struct Target {
     pub region: String,
     pub endpoint: Option<String>,
+    /// The profile's `ca_bundle`, when it has one.
+    pub ca_bundle: Option<ProfileSetting>,
 }
 
 impl Target {
@@ -116,12 +122,19 @@ pub struct Identity {
 pub struct Sts {
     runtime: tokio::runtime::Runtime,
     http: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    direct: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    net: NetSettings,
+    last_proxy: transport::LastProxy,
     target: Target,
 }
 
 impl Sts {
     /// The runtime and HTTP client, or an error saying they cannot start.
-    pub fn start(target: Target) -> Result<Sts, Error> {
+    /// Proxies and the CA bundle come from `getenv` and the target's
+    /// profile setting.
+    pub fn start(target: Target, getenv: crate::Getenv) -> Result<Sts, Error> {
+        let net = NetSettings::read(getenv, target.ca_bundle.as_ref());
+        let (http, direct, last_proxy) = transport::clients(&net)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -131,14 +144,30 @@ impl Sts {
                     format!("cannot start the HTTP runtime: {e}"),
                 )
             })?;
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
+        if let Some(b) = &net.bundle {
+            crate::verbose!("trusting only the CAs in {} ({})", b.path, b.origin);
+        }
+        for p in [&net.proxies.https, &net.proxies.http]
+            .into_iter()
+            .flatten()
+        {
+            crate::verbose!(
+                "proxy {} from {}{}",
+                p.shown(),
+                p.var,
+                net.proxies
+                    .no_proxy
+                    .as_ref()
+                    .map(|n| format!(", except for NO_PROXY {n}"))
+                    .unwrap_or_default()
+            );
+        }
         Ok(Sts {
             runtime,
             http,
+            direct,
+            net,
+            last_proxy,
             target,
         })
     }
@@ -150,6 +179,36 @@ impl Sts {
     /// The one HTTP client (rustls with ring), for credential sources too.
     pub fn http(&self) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
         self.http.clone()
+    }
+
+    /// The client for instance metadata and container endpoints: same TLS
+    /// trust, never a proxy.
+    pub fn direct_http(&self) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+        self.direct.clone()
+    }
+
+    /// The proxies and CA bundle in use, for messages.
+    pub fn net(&self) -> &NetSettings {
+        &self.net
+    }
+
+    /// Why a request could not be sent, for calls other than STS's: the
+    /// error's causes, then what failed (the TLS verification with the CA
+    /// setting to check, or the proxy with its variable). No password.
+    pub fn unreachable_why(&self, err: &dyn std::error::Error) -> String {
+        transport::annotate(
+            &source_chain(err),
+            self.last_proxy().as_ref(),
+            self.net.bundle.as_ref(),
+        )
+    }
+
+    /// The proxy the last request went through, if any.
+    pub fn last_proxy(&self) -> Option<proxy::Proxy> {
+        self.last_proxy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Run `call` to its end; if it has not answered within [`SLOW_NOTICE`],
@@ -219,7 +278,7 @@ impl Sts {
             limit: Some(CALL_TIMEOUT),
         };
         self.block_on_noting(&wait, fut)
-            .map_err(|e| call_error(e, call, &self.target))
+            .map_err(|e| call_error(e, call, &self.target, self))
     }
 
     pub fn assume_role(

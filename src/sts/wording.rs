@@ -176,17 +176,29 @@ pub(super) fn call_error<E>(
     err: SdkError<E, HttpResponse>,
     call: &Call,
     target: &Target,
+    sts: &super::Sts,
 ) -> StsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let unreachable = |why: String| StsError {
+    let unreachable = |why: String| {
+        StsError {
         kind: StsErrorKind::Unreachable,
-        message: format!(
-            "could not reach {} {}: {why}; check the network, the region and any endpoint_url / AWS_ENDPOINT_URL_STS setting",
-            target.endpoint_name(),
-            call.purpose()
-        ),
+        message: super::transport::explain_failure(
+            &target.endpoint_name(),
+            &call.purpose(),
+            &why,
+            sts.last_proxy().as_ref(),
+            sts.net().bundle.as_ref(),
+        )
+        .unwrap_or_else(|| {
+            format!(
+                "could not reach {} {}: {why}; check the network, the region and any endpoint_url / AWS_ENDPOINT_URL_STS setting",
+                target.endpoint_name(),
+                call.purpose()
+            )
+        }),
+    }
     };
     match &err {
         SdkError::TimeoutError(_) => unreachable(format!(

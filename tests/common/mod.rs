@@ -12,6 +12,7 @@ pub mod fake_sts;
 pub mod home;
 pub mod http;
 pub mod moto;
+pub mod netpeers;
 pub mod peers;
 pub mod roles;
 pub mod servers;
