@@ -145,6 +145,10 @@ pub struct EnvCli {
     #[arg(long, conflicts_with_all = ["profile", "refresh", "min_ttl", "role_arn", "region"])]
     pub unset: bool,
 
+    /// For prompt hooks: refresh only when due by AWSROLE_REFRESH_BEFORE, and print AWSROLE_NEXT (when the hook acts next) and the hook's back-off state, also on failure (exit status 0)
+    #[arg(long, conflicts_with_all = ["unset", "refresh", "min_ttl", "role_arn"])]
+    pub hook: bool,
+
     #[command(flatten)]
     pub role: RoleArgs,
 

@@ -19,6 +19,7 @@ pub mod error;
 pub mod exports;
 pub mod federation;
 pub mod files;
+pub mod hook_policy;
 pub mod mfa;
 pub mod process_loop;
 pub mod profile_file;

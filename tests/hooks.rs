@@ -253,14 +253,24 @@ fn install_wrapper(home: &TestHome) {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-/// The `awsrole env` runs made by hooks (they pass --min-ttl), so far.
+/// The `awsrole env` runs made by hooks (they pass --hook), so far.
 fn hook_calls(home: &TestHome) -> Vec<String> {
     std::fs::read_to_string(home.path().join("calls.log"))
         .unwrap_or_default()
         .lines()
-        .filter(|l| l.starts_with("env ") && l.contains("--min-ttl"))
+        .filter(|l| l.starts_with("env ") && l.contains("--hook"))
         .map(str::to_string)
         .collect()
+}
+
+/// One field (`fails`, `mode`) of the state `awsrole env --hook` keeps in
+/// AWSROLE_HOOK_STATE.
+fn state_field(state: &str, name: &str) -> String {
+    state
+        .split_whitespace()
+        .find_map(|f| f.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} in {state:?}"))
+        .to_string()
 }
 
 impl<'a> Session<'a> {
@@ -506,6 +516,8 @@ fn refresh_at_next_prompt(sh: Sh, bash_array: bool) {
     let token1 = s.var("AWS_SESSION_TOKEN");
     let exp1 = s.num("AWSROLE_EXPIRATION");
     assert!(key1.starts_with("ASIA"), "{key1}");
+    // `awsrole env` told the hook when to act: 890 s before expiry.
+    assert_eq!(s.num("AWSROLE_NEXT"), exp1 - 889);
 
     // Fresh: prompts start no process at all.
     for _ in 0..3 {
@@ -545,10 +557,7 @@ fn refresh_at_next_prompt(sh: Sh, bash_array: bool) {
     let calls = hook_calls(&home);
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert!(
-        calls[0].starts_with(&format!(
-            "env --shell {} --min-ttl 891s --no-input -- p",
-            sh.name()
-        )),
+        calls[0].starts_with(&format!("env --shell {} --hook -- p", sh.name())),
         "{calls:?}"
     );
     assert_eq!(assume_calls(&role), 2);
@@ -558,6 +567,9 @@ fn refresh_at_next_prompt(sh: Sh, bash_array: bool) {
     assert_ne!(s.var("AWS_SESSION_TOKEN"), token1);
     assert!(exp2 > exp1, "{exp2} > {exp1}");
     assert_eq!(exp2, cached_expiration_of(&home, &key2));
+    // The refresh asked the cache for the window + 1 s (a fresh entry, so
+    // due again only 890 s before its own expiry).
+    assert_eq!(s.num("AWSROLE_NEXT"), exp2 - 889);
     let role_name = role.rsplit('/').next().unwrap();
     assert!(
         caller_arn(&key2).starts_with(&format!("arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/")),
@@ -619,8 +631,8 @@ fn window_longer_than_lifetime(sh: Sh) {
     // The prompt after that eval was due: one refresh, then capped.
     assert_eq!(hook_calls(&home).len(), 1, "{:?}", hook_calls(&home));
     assert_eq!(assume_calls(&role), 2);
-    assert_eq!(s.var("__awsrole_mode"), "capped");
-    let next = s.num("__awsrole_next");
+    assert_eq!(state_field(&s.var("AWSROLE_HOOK_STATE"), "mode"), "capped");
+    let next = s.num("AWSROLE_NEXT");
     let exp = s.num("AWSROLE_EXPIRATION");
     assert!(
         next > t && next <= exp,
@@ -727,7 +739,7 @@ fn three_shells_refreshing_together_make_one_assume_role() {
 
 /// STS unreachable: one warning, the old credentials stay, no retry at the
 /// next prompts; when the back-off time has come (simulated by clearing
-/// __awsrole_next) the next failure doubles the delay; once STS answers
+/// AWSROLE_NEXT) the next failure doubles the delay; once STS answers
 /// again the credentials are replaced and the back-off is reset.
 fn backoff_when_unreachable(sh: Sh) {
     let (home, role) = role_home("");
@@ -755,7 +767,7 @@ fn backoff_when_unreachable(sh: Sh) {
         ],
     );
     assert_eq!(s.var("AWS_ACCESS_KEY_ID"), "AKIDOLDOLDOLD");
-    let next = s.num("__awsrole_next");
+    let next = s.num("AWSROLE_NEXT");
     assert!(
         (t + 55..=t + 61).contains(&next),
         "next try about 60 s later: t {t} next {next}"
@@ -767,21 +779,21 @@ fn backoff_when_unreachable(sh: Sh) {
     assert_eq!(s.warnings().len(), 1);
 
     // 60 s later (simulated): second failure, twice the delay.
-    s.cmd(&sh.set("__awsrole_next", "0"));
+    s.cmd(&sh.export("AWSROLE_NEXT", "0"));
     assert_eq!(hook_calls(&home).len(), 2);
     let warnings = s.warnings();
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(warnings[1].contains("next try in 120s"), "{warnings:?}");
-    assert_eq!(s.num("__awsrole_fails"), 2);
+    assert_eq!(state_field(&s.var("AWSROLE_HOOK_STATE"), "fails"), "2");
 
     // STS is back.
     s.cmd(&sh.export("AWS_ENDPOINT_URL_STS", &moto().endpoint()));
-    s.cmd(&sh.set("__awsrole_next", "0"));
+    s.cmd(&sh.export("AWSROLE_NEXT", "0"));
     assert_eq!(hook_calls(&home).len(), 3);
     assert_eq!(assume_calls(&role), 1);
     let key = s.var("AWS_ACCESS_KEY_ID");
     assert!(key.starts_with("ASIA"), "{key}");
-    assert_eq!(s.num("__awsrole_fails"), 0);
+    assert_eq!(state_field(&s.var("AWSROLE_HOOK_STATE"), "fails"), "0");
     assert_eq!(s.warnings().len(), 2);
     s.assert_no_shell_errors();
 }
@@ -832,17 +844,23 @@ fn mfa_warns_once(sh: Sh) {
     let expected = format!("awsrole: p needs an MFA code to refresh; run: {command}");
     assert_eq!(s.warnings(), std::slice::from_ref(&expected));
     assert_eq!(hook_calls(&home).len(), 1);
-    assert!(hook_calls(&home)[0].contains("--no-input"));
+    assert!(!s.screen().contains("Enter MFA code"), "{}", s.screen());
     for _ in 0..3 {
         s.cmd("true");
     }
     assert_eq!(hook_calls(&home).len(), 1);
     // A minute later (simulated) it looks in the cache again, quietly.
-    s.cmd(&sh.set("__awsrole_next", "0"));
+    s.cmd(&sh.export("AWSROLE_NEXT", "0"));
     assert_eq!(hook_calls(&home).len(), 2);
     assert_eq!(s.warnings().len(), 1);
-    // Other credentials in the shell: a new episode, a new warning.
-    s.cmd(&sh.export("AWSROLE_EXPIRATION", &(now() - 7200).to_string()));
+    // Other credentials in the shell, due (as `awsrole env` would export
+    // them): a new episode, a new warning.
+    let exp = now() - 7200;
+    s.cmd(&format!(
+        "{}; {}",
+        sh.export("AWSROLE_EXPIRATION", &exp.to_string()),
+        sh.export("AWSROLE_NEXT", &(exp - 599).to_string())
+    ));
     assert_eq!(hook_calls(&home).len(), 3);
     assert_eq!(s.warnings(), [expected.clone(), expected]);
     assert_eq!(assume_calls(&role), 0);
@@ -886,7 +904,6 @@ fn mfa_prompt_mode(sh: Sh) {
     s.sync();
     let calls = hook_calls(&home);
     assert_eq!(calls.len(), 1);
-    assert!(!calls[0].contains("--no-input"), "{calls:?}");
     let sent = moto().requests_where("AssumeRole", "RoleArn", &role);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].param("TokenCode"), Some("246810"));
@@ -969,14 +986,29 @@ fn driver_for(sh: Sh, clock: &str, body: &str) -> common::Output {
         .env("_AWSROLE_HOOK_CLOCK", clock))
 }
 
+/// The window is read by awsrole (`env --hook` of fresh credentials
+/// only tells the hook when to act): evaluated in the real shell,
+/// AWSROLE_NEXT is the expiration minus the window plus one second, and a
+/// value that is not a whole-second duration is the default with one line.
 fn window_parsing(sh: Sh) {
-    let mut body = String::new();
+    let exp = now() + 2 * 31_557_600;
+    let bin = sh_quote(&awsrole_bin().to_string_lossy());
+    let mut body = match sh {
+        Sh::Bash | Sh::Zsh => format!("export AWSROLE_PROFILE=p AWSROLE_EXPIRATION={exp}\n"),
+        Sh::Fish => format!("set -gx AWSROLE_PROFILE p; set -gx AWSROLE_EXPIRATION {exp}\n"),
+    };
     for (input, _) in WINDOWS {
-        let set = match sh {
-            Sh::Bash | Sh::Zsh => format!("AWSROLE_REFRESH_BEFORE={}", sh_quote(input)),
-            Sh::Fish => format!("set -g AWSROLE_REFRESH_BEFORE {}", sh_quote(input)),
+        let (set, load) = match sh {
+            Sh::Bash | Sh::Zsh => (
+                format!("export AWSROLE_REFRESH_BEFORE={}", sh_quote(input)),
+                format!("eval \"$({bin} env --shell {} --hook -- p)\"", sh.name()),
+            ),
+            Sh::Fish => (
+                format!("set -gx AWSROLE_REFRESH_BEFORE {}", sh_quote(input)),
+                format!("{bin} env --shell fish --hook -- p | source"),
+            ),
         };
-        body += &format!("{set}\n__awsrole_window\necho \"$__awsrole_w\"\n");
+        body += &format!("{set}\n{load}\necho \"$AWSROLE_NEXT\"\n");
     }
     let out = driver_for(sh, "", &body);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -986,7 +1018,7 @@ fn window_parsing(sh: Sh) {
     for ((input, want), got) in WINDOWS.iter().zip(got) {
         assert_eq!(
             got,
-            want.unwrap_or(600).to_string(),
+            (exp - want.unwrap_or(600) + 1).to_string(),
             "{}: AWSROLE_REFRESH_BEFORE={input:?}",
             sh.name()
         );
@@ -1051,8 +1083,10 @@ fn every_clock_tells_the_unix_time() {
 }
 
 /// Without AWSROLE_PROFILE, without AWSROLE_EXPIRATION (long-term keys,
-/// under `set -u`), or with an AWSROLE_EXPIRATION that is not a plain number (it is used in arithmetic, where bash and zsh would run a
-/// command substitution hidden in it), the hook does nothing and keeps $?.
+/// under `set -u`), or with an AWSROLE_EXPIRATION or AWSROLE_NEXT that is
+/// not a plain number (AWSROLE_NEXT is used in arithmetic, where bash and
+/// zsh would run a command substitution hidden in it), the hook does
+/// nothing and keeps $?.
 #[test]
 fn hook_ignores_foreign_or_hostile_values_and_keeps_status() {
     for sh in [Sh::Bash, Sh::Zsh, Sh::Fish] {
@@ -1073,15 +1107,19 @@ fn hook_ignores_foreign_or_hostile_values_and_keeps_status() {
             "sh -c 'exit 1'; __awsrole_hook; {status}\n\
              {}\n{unset}\nsh -c 'exit 2'; __awsrole_hook; {status}\n\
              {}\nsh -c 'exit 3'; __awsrole_hook; {status}\n\
-             {}\nsh -c 'exit 4'; __awsrole_hook; {status}\n",
+             {}\nsh -c 'exit 4'; __awsrole_hook; {status}\n\
+             {}\nsh -c 'exit 5'; __awsrole_hook; {status}\n\
+             {}\nsh -c 'exit 6'; __awsrole_hook; {status}\n",
             set("AWSROLE_PROFILE", "p"),
             set("AWSROLE_EXPIRATION", hostile),
             set("AWSROLE_EXPIRATION", "1 + 1"),
+            set("AWSROLE_NEXT", hostile),
+            set("AWSROLE_NEXT", "1"),
         );
         let out = driver_for(sh, "", &body);
         assert_eq!(out.code, 0, "{sh:?}: {}", out.stderr);
         assert_eq!(
-            out.stdout, "status=1\nstatus=2\nstatus=3\nstatus=4\n",
+            out.stdout, "status=1\nstatus=2\nstatus=3\nstatus=4\nstatus=5\nstatus=6\n",
             "{sh:?}"
         );
         assert_eq!(out.stderr, "", "{sh:?}");
@@ -1121,34 +1159,42 @@ fn hook_prints_the_files_in_shell_dir() {
     assert_eq!(out.stdout, "");
 }
 
-/// The same messages and back-off in every script (the fixed parts).
+/// One policy: every hook runs `awsrole env --hook` for AWSROLE_PROFILE
+/// when AWSROLE_NEXT has come, and none of them holds the policy itself
+/// (its messages, the window, the back-off); those are awsrole's.
 #[test]
-fn every_hook_has_the_same_messages_and_constants() {
-    for arg in ["bash", "zsh", "fish", "powershell"] {
+fn every_hook_leaves_the_policy_to_awsrole() {
+    for (arg, runs) in [
+        ("bash", "command awsrole env --shell bash --hook -- \"$AWSROLE_PROFILE\""),
+        ("zsh", "command awsrole env --shell zsh --hook -- \"$AWSROLE_PROFILE\""),
+        ("fish", "command awsrole env --shell fish --hook -- $AWSROLE_PROFILE"),
+        ("powershell", "@('env', '--shell', 'powershell', '--hook', '--', $p)"),
+        ("nu", "^awsrole env --format json --hook -- $profile"),
+        ("elvish", "e:awsrole env --shell elvish --hook -- $E:AWSROLE_PROFILE"),
+    ] {
         let out = run(Command::new(awsrole_bin()).args(["hook", arg]));
         out.assert_success();
-        for needle in [
-            "needs an MFA code to refresh; run: ",
-            "could not refresh ",
-            "; keeping the current credentials, next try in ",
-            "s (details: awsrole env ",
-            "not more than AWSROLE_REFRESH_BEFORE (",
-            "refreshing them at half their remaining life instead",
-            "is not a duration like 10m, 1h30m or 90s; using 10m",
-            "STS unreachable",
-            "STS refused",
-            "configuration error",
-            "awsrole not found on PATH",
+        assert!(out.stdout.contains(runs), "{arg} hook lacks {runs:?}");
+        assert!(out.stdout.contains("AWSROLE_NEXT"), "{arg}");
+        for policy in [
+            "needs an MFA code",
+            "could not refresh",
+            "half their remaining life",
+            "is not a duration",
             "--min-ttl",
             "--no-input",
             "AWSROLE_HOOK_MFA",
-            "2630016",
-            "31557600",
+            "AWSROLE_HOOK_STATE",
             "600",
-            "60",
+            "2630016",
         ] {
-            assert!(out.stdout.contains(needle), "{arg} hook lacks {needle:?}");
+            assert!(!out.stdout.contains(policy), "{arg} hook holds {policy:?}");
         }
+        let code = out.stdout.lines().filter(|l| {
+            let l = l.trim();
+            !l.is_empty() && !l.starts_with('#')
+        });
+        assert!(code.count() <= 80, "{arg} hook: more than 80 lines of code");
     }
 }
 
