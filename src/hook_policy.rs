@@ -225,9 +225,8 @@ pub fn after(
             }
         }
         Outcome::NeedsMfa => {
-            let say = (state.mode != Mode::Mfa).then(|| {
-                format!("{profile} needs an MFA code to refresh; run: {rerun}")
-            });
+            let say = (state.mode != Mode::Mfa)
+                .then(|| format!("{profile} needs an MFA code to refresh; run: {rerun}"));
             state.mode = Mode::Mfa;
             After {
                 next: Some(now + MFA_RETRY),
@@ -356,7 +355,10 @@ mod tests {
         assert_eq!(a.state.mode, Mode::Capped);
         assert!(a.say.unwrap().contains("last 12s, not more than"));
         let s = State::read(Some(&a.state.encode()), Some(1012), "p");
-        assert_eq!(plan(1006, Some(1012), 3600, &s), Plan::Refresh { min_ttl: 7 });
+        assert_eq!(
+            plan(1006, Some(1012), 3600, &s),
+            Plan::Refresh { min_ttl: 7 }
+        );
         let b = got(1006, 3600, s, 1018);
         assert_eq!(b.next, Some(1012));
         assert!(b.say.is_none(), "noted once");

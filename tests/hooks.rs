@@ -1165,12 +1165,27 @@ fn hook_prints_the_files_in_shell_dir() {
 #[test]
 fn every_hook_leaves_the_policy_to_awsrole() {
     for (arg, runs) in [
-        ("bash", "command awsrole env --shell bash --hook -- \"$AWSROLE_PROFILE\""),
-        ("zsh", "command awsrole env --shell zsh --hook -- \"$AWSROLE_PROFILE\""),
-        ("fish", "command awsrole env --shell fish --hook -- $AWSROLE_PROFILE"),
-        ("powershell", "@('env', '--shell', 'powershell', '--hook', '--', $p)"),
+        (
+            "bash",
+            "command awsrole env --shell bash --hook -- \"$AWSROLE_PROFILE\"",
+        ),
+        (
+            "zsh",
+            "command awsrole env --shell zsh --hook -- \"$AWSROLE_PROFILE\"",
+        ),
+        (
+            "fish",
+            "command awsrole env --shell fish --hook -- $AWSROLE_PROFILE",
+        ),
+        (
+            "powershell",
+            "@('env', '--shell', 'powershell', '--hook', '--', $p)",
+        ),
         ("nu", "^awsrole env --format json --hook -- $profile"),
-        ("elvish", "e:awsrole env --shell elvish --hook -- $E:AWSROLE_PROFILE"),
+        (
+            "elvish",
+            "e:awsrole env --shell elvish --hook -- $E:AWSROLE_PROFILE",
+        ),
     ] {
         let out = run(Command::new(awsrole_bin()).args(["hook", arg]));
         out.assert_success();
@@ -1211,11 +1226,14 @@ fn powershell_hook() -> String {
 
 /// The PowerShell hook parses with the real grammar, and its structure is
 /// exactly this: the functions, the commands it runs, the variables it
-/// reads (none unassigned), the state it keeps and the arguments it gives
-/// awsrole.
+/// reads (none unassigned) and the arguments it gives awsrole. With
+/// PSReadLine loaded it also checks after Enter, before the line runs,
+/// from PSReadLine's AddToHistoryHandler, chaining the handler that was
+/// there (installed once).
 #[test]
 fn powershell_hook_parses_and_has_this_structure() {
-    let facts = ps_hook_check(&powershell_hook()).expect("grammar rejected the hook");
+    let script = powershell_hook();
+    let facts = ps_hook_check(&script).expect("grammar rejected the hook");
     let strings = |key: &str| -> Vec<String> {
         facts[key]
             .as_array()
@@ -1227,11 +1245,8 @@ fn powershell_hook_parses_and_has_this_structure() {
     assert_eq!(
         strings("functions"),
         [
-            "global:__AwsroleNow",
-            "global:__AwsroleWarn",
-            "global:__AwsroleWindow",
             "global:__AwsroleCheck",
-            "global:__AwsroleRefresh",
+            "global:__AwsroleSafe",
             "global:prompt"
         ]
     );
@@ -1240,83 +1255,68 @@ fn powershell_hook_parses_and_has_this_structure() {
         [
             "Get-Command",
             "Get-Item",
+            "Get-Module",
+            "Get-PSReadLineOption",
             "Invoke-Expression",
             "Remove-Variable",
             "Select-Object",
+            "Set-PSReadLineOption",
             "Test-Path",
             "Write-Error",
             "__AwsroleCheck",
-            "__AwsroleNow",
-            "__AwsroleRefresh",
-            "__AwsroleWarn",
-            "__AwsroleWindow"
+            "__AwsroleSafe"
         ]
     );
     assert_eq!(
         strings("env"),
-        [
-            "AWSROLE_EXPIRATION",
-            "AWSROLE_HOOK_MFA",
-            "AWSROLE_PROFILE",
-            "AWSROLE_REFRESH_BEFORE"
-        ]
+        ["AWSROLE_EXPIRATION", "AWSROLE_NEXT", "AWSROLE_PROFILE"]
     );
     assert_eq!(strings("unassigned"), Vec::<String>::new());
-    let mut keys = strings("state_keys");
-    keys.sort();
-    assert_eq!(
-        keys,
-        strings("state_members"),
-        "state used = state declared"
-    );
     assert_eq!(
         strings("argv"),
+        ["@('env', '--shell', 'powershell', '--hook', '--', $p)"]
+    );
+    // The fresh check: one comparison with the clock, before anything else.
+    let check = &script[script.find("function global:__AwsroleCheck").unwrap()..];
+    let lines: Vec<&str> = check.lines().skip(1).take(2).map(str::trim).collect();
+    assert_eq!(
+        lines,
         [
-            "@('env', '--shell', 'powershell', '--min-ttl', \"$($min)s\")",
-            "'--no-input'",
-            "@('--', $p)"
+            "$n = [string]$env:AWSROLE_NEXT",
+            "if ($n -cmatch '^[0-9]{1,15}\\z' -and [DateTimeOffset]::UtcNow.ToUnixTimeSeconds() -lt [long]$n) { return }"
         ]
     );
-    let messages = strings("strings");
-    for expected in [
-        "\"$p needs an MFA code to refresh; run: awsrole env $q | Invoke-Expression\"",
-        "\"could not refresh $p ($why); keeping the current credentials, next try in $($delay)s (details: awsrole env $q)\"",
-        "\"credentials of $p last $($life)s, not more than AWSROLE_REFRESH_BEFORE ($($s.W)s): refreshing them at half their remaining life instead\"",
-        "\"AWSROLE_REFRESH_BEFORE=$src is not a duration like 10m, 1h30m or 90s; using 10m\"",
+    // PSReadLine: installed once, the old handler kept and called.
+    for needle in [
+        "if ((Get-Module PSReadLine) -and -not (Test-Path Variable:global:__AwsroleHistory)) {",
+        "$global:__AwsroleHistory = (Get-PSReadLineOption).AddToHistoryHandler",
+        "Set-PSReadLineOption -AddToHistoryHandler {",
+        "        __AwsroleSafe\n        if ($null -eq $global:__AwsroleHistory) { return $true }\n        return $global:__AwsroleHistory.Invoke($line)",
     ] {
-        assert!(
-            messages.iter().any(|m| m == expected),
-            "{expected}\n{messages:#?}"
-        );
+        assert!(script.contains(needle), "{needle}");
     }
 }
 
-/// The checker above can fail: a syntax error, a misspelt variable, a
-/// state member nobody declared.
+/// The checker above can fail: a syntax error, a misspelt variable.
 #[test]
 fn powershell_hook_checker_catches_mistakes() {
     let good = powershell_hook();
-    let broken = good.replacen("if ($key -cne $s.Key) {", "if ($key -cne $s.Key {", 1);
+    let broken = good.replacen("if ($null -eq $exe) {", "if ($null -eq $exe {", 1);
     assert_ne!(broken, good);
     assert!(
         ps_hook_check(&broken).is_err(),
         "missing parenthesis accepted"
     );
 
-    let typo = good.replacen("if ($rc -eq 0) {", "if ($rcc -eq 0) {", 1);
+    let typo = good.replacen("($out -join", "($outt -join", 1);
     assert_ne!(typo, good);
     let facts = ps_hook_check(&typo).unwrap();
-    assert_eq!(facts["unassigned"], serde_json::json!(["rcc"]));
+    assert_eq!(facts["unassigned"], serde_json::json!(["outt"]));
 
-    let member = good.replacen("$s.Fails += 1", "$s.Failz += 1", 1);
-    assert_ne!(member, good);
-    let facts = ps_hook_check(&member).unwrap();
-    assert!(
-        facts["state_members"]
-            .as_array()
-            .unwrap()
-            .contains(&serde_json::json!("Failz"))
-    );
+    let param = good.replacen(".Invoke($line)", ".Invoke($lin)", 1);
+    assert_ne!(param, good);
+    let facts = ps_hook_check(&param).unwrap();
+    assert_eq!(facts["unassigned"], serde_json::json!(["lin"]));
 }
 
 #[path = "hooks/preexec.rs"]

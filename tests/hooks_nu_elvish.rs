@@ -1,8 +1,8 @@
 //! Prompt hooks for nushell and elvish (`awsrole hook nu|elvish`): the real
 //! shells in tmux against moto. Every `awsrole` they run goes through a
 //! wrapper on PATH that logs its arguments, so "no awsrole at this prompt"
-//! is counted. (The elvish hook does start `date` at each prompt while
-//! AWSROLE_EXPIRATION is set: elvish 0.19 has no builtin clock.)
+//! is counted, and the elvish hook's clock (/proc/uptime) is shown to
+//! start no process with strace.
 
 mod common;
 
@@ -145,13 +145,13 @@ impl<'a> Session<'a> {
         std::fs::read_to_string(path).unwrap()
     }
 
-    /// The refreshes (`awsrole env --min-ttl`) run so far; `awsrole hook
+    /// The refreshes (`awsrole env --hook`) run so far; `awsrole hook
     /// elvish` in rc.elv is not one.
     fn calls(&self) -> Vec<String> {
         std::fs::read_to_string(self.file("calls.log"))
             .unwrap_or_default()
             .lines()
-            .filter(|l| l.contains("--min-ttl"))
+            .filter(|l| l.contains("--hook"))
             .map(str::to_string)
             .collect()
     }
@@ -175,8 +175,8 @@ impl Sh {
 
     fn refresh_args(self) -> &'static str {
         match self {
-            Sh::Nu => "env --format json --min-ttl 601s --no-input -- p",
-            Sh::Elvish => "env --shell elvish --min-ttl 601s --no-input -- p",
+            Sh::Nu => "env --format json --hook -- p",
+            Sh::Elvish => "env --shell elvish --hook -- p",
         }
     }
 }

@@ -67,7 +67,8 @@ pub fn run(args: &EnvCli, shell: &dyn Shell, kind: Option<ShellKind>, getenv: Ge
         say(line);
     }
     if let Ok(r) = got {
-        let mut vars = exports::assignments(&r.profile, &r.credentials, r.region.as_deref(), getenv);
+        let mut vars =
+            exports::assignments(&r.profile, &r.credentials, r.region.as_deref(), getenv);
         for (name, value) in vars.iter_mut() {
             if *name == NEXT {
                 *value = after.next.map(|n| n.to_string());
