@@ -108,14 +108,6 @@ impl Sh {
         }
     }
 
-    /// A shell variable assignment (not exported).
-    fn set(self, name: &str, value: &str) -> String {
-        match self {
-            Sh::Bash | Sh::Zsh => format!("{name}={}", sh_quote(value)),
-            Sh::Fish => format!("set -g {name} {}", sh_quote(value)),
-        }
-    }
-
     fn export(self, name: &str, value: &str) -> String {
         match self {
             Sh::Bash | Sh::Zsh => format!("export {name}={}", sh_quote(value)),
