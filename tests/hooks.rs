@@ -1319,3 +1319,6 @@ mod strict;
 
 #[path = "hooks/no_process.rs"]
 mod no_process;
+
+#[path = "hooks/interrupt.rs"]
+mod interrupt;
