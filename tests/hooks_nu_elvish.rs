@@ -346,7 +346,7 @@ fn mfa_warns_once(sh: Sh) {
         Sh::Elvish => "eval (awsrole env p | slurp)",
     };
     let expected = format!("awsrole: p needs an MFA code to refresh; run: {command}");
-    assert_eq!(s.warnings(), [expected.clone()]);
+    assert_eq!(s.warnings(), std::slice::from_ref(&expected));
     for _ in 0..2 {
         s.cmd(&sh.set_env("X", "y"));
     }
