@@ -51,7 +51,8 @@ __awsrole_prompt() {
 }
 
 # Before each command line (bash 4.4+): PS0 sets __awsrole_go (no process), the DEBUG trap checks before the
-# line's first simple command. Returns the $? it got, for a chained user DEBUG trap; "$_" keeps $_.
+# line's first simple command (alone, it tests __awsrole_go itself: `[[` keeps $_, bash keeps $?). Returns the
+# $? it got, for a chained user DEBUG trap; "$_" keeps $_.
 __awsrole_debug() {
     local __awsrole_status=$?
     if [[ -n ${__awsrole_go:-} ]]; then
@@ -85,7 +86,7 @@ elif ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4))
         if __awsrole_pca; then PROMPT_COMMAND=("${PROMPT_COMMAND[@]/"$__awsrole_once"/}")
         else PROMPT_COMMAND=${PROMPT_COMMAND//$'\n'"$__awsrole_once"/}; fi
         if [[ $__awsrole_prev == *__awsrole_debug* ]]; then return 0
-        elif [[ -z $__awsrole_prev ]]; then trap '__awsrole_debug "$_" || : "$_"' DEBUG
+        elif [[ -z $__awsrole_prev ]]; then trap '[[ -z ${__awsrole_go-} ]] || __awsrole_debug "$_" || : "$_"' DEBUG
         else eval "set -- $__awsrole_prev" && trap '__awsrole_debug "$_" && : "$_"
 '"$3" DEBUG; fi
     }

@@ -33,9 +33,12 @@ __awsrole_refresh() {
     out=$(command awsrole env --shell zsh --hook -- "$AWSROLE_PROFILE") && eval "$out"
 }
 
-# precmd and preexec: as the left side of `||`, where err_exit and err_return do not apply; zsh gives the
-# next hook and the command line the user's $? and $_ anyway.
+# precmd and preexec: the fresh case inline (one function call less); otherwise the hook as the left side of
+# `||`, where err_exit and err_return do not apply. zsh gives the next hook and the command line the user's
+# $? and $_ anyway.
 __awsrole_check() {
+    [[ $__awsrole_clock == epoch && ${AWSROLE_NEXT:-x} != *[^0-9]* && ${#AWSROLE_NEXT} -lt 16 ]] &&
+        (( EPOCHSECONDS < 10#$AWSROLE_NEXT )) && return 0
     __awsrole_hook || :
 }
 
