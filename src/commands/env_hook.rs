@@ -8,7 +8,6 @@
 //! refresh prints one line (the hook has already set [`NEXT`] a minute
 //! ahead).
 
-use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::Getenv;
@@ -151,6 +150,7 @@ fn rerun(kind: Option<ShellKind>, q: &str) -> String {
 /// real stderr (a copy of fd 2 made first).
 #[cfg(unix)]
 fn quiet_stderr() -> impl FnMut(&str) {
+    use std::io::Write;
     use std::os::fd::{AsRawFd, FromRawFd};
     // SAFETY: plain descriptor calls; `saved` is a new descriptor we own.
     let saved = unsafe { libc::dup(2) };
