@@ -370,9 +370,9 @@ fn elvish_mfa_warns_once() {
 }
 
 /// Processes (clone without CLONE_THREAD, fork, vfork, execve in strace)
-/// an interactive elvish
-/// with the hook and fresh credentials starts while `commands` lines run
-/// (each runs both checks), after start-up. `clock`: _AWSROLE_HOOK_CLOCK.
+/// an interactive elvish with the hook and fresh credentials starts while
+/// `commands` lines run (each runs both checks), after start-up. `clock`:
+/// _AWSROLE_HOOK_CLOCK.
 fn elvish_processes(commands: u32, clock: &str) -> Vec<String> {
     let home = TestHome::new();
     let dir = home.path().join(".config/elvish");
