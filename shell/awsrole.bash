@@ -1,9 +1,7 @@
 # awsrole prompt hook for bash 3.2+. Put at the END of ~/.bashrc (after anything else that sets PROMPT_COMMAND):
 #     eval "$(awsrole hook bash)"
-# At each prompt and before each command: once the clock reaches $AWSROLE_NEXT (set by `awsrole env`), run
-# `awsrole env --hook` and evaluate what it prints (new credentials, or when to try again); awsrole decides
-# everything else. Otherwise one integer comparison, no process. Documentation: docs/hooks.md.
-
+# At each prompt and before each command: from $AWSROLE_NEXT (set by `awsrole env`) on, run `awsrole env --hook` and
+# evaluate what it prints; awsrole decides the rest. Before, one integer comparison, no process. See docs/hooks.md.
 # Clock: $EPOCHSECONDS (bash 5), printf %(%s)T (4.2+), else $SECONDS + an offset read once from date(1),
 # between two equal $SECONDS. _AWSROLE_HOOK_CLOCK forces one (tests, bench/hooks.sh).
 case ${_AWSROLE_HOOK_CLOCK:-} in
@@ -26,7 +24,6 @@ __awsrole_now() {
         __awsrole_sec=$SECONDS __awsrole_t=$((${__awsrole_off:-0} + SECONDS)) ;;
     esac
 }
-
 # The check; returns the status it got. Called as the left side of `||`, where set -e and ERR do not apply.
 __awsrole_hook() {
     local __awsrole_status=$?
@@ -35,7 +32,6 @@ __awsrole_hook() {
     fi
     return $__awsrole_status
 }
-
 # Due. AWSROLE_NEXT a minute ahead first, for an awsrole that is interrupted (Ctrl-C) or missing.
 __awsrole_refresh() {
     local out
@@ -43,16 +39,14 @@ __awsrole_refresh() {
     export AWSROLE_NEXT=$((__awsrole_t + 60))
     out=$(command awsrole env --shell bash --hook -- "$AWSROLE_PROFILE") && eval "$out"
 }
-
 # At each prompt (bash restores $? and $_ after PROMPT_COMMAND).
 __awsrole_prompt() {
     __awsrole_hook || :
     if [[ -n $__awsrole_ps0 && ${PS0-} != *__awsrole_go* ]]; then PS0=${PS0-}$__awsrole_ps0; fi
 }
-
 # Before each command line (bash 4.4+): PS0 sets __awsrole_go (no process), the DEBUG trap checks before the
-# line's first simple command (alone, it tests __awsrole_go itself: `[[` keeps $_, bash keeps $?). Returns the
-# $? it got, for a chained user DEBUG trap; "$_" keeps $_.
+# line's first simple command (alone, it tests __awsrole_go itself: `[[` keeps $_, bash keeps $?). Returns the $?
+# it got, for a chained user DEBUG trap; "$_" keeps $_.
 __awsrole_debug() {
     local __awsrole_status=$?
     if [[ -n ${__awsrole_go:-} ]]; then
@@ -62,7 +56,6 @@ __awsrole_debug() {
     fi
     return $__awsrole_status
 }
-
 # Install once. bash 5.1+ runs every element of an array PROMPT_COMMAND: a later `PROMPT_COMMAND=...` keeps it.
 __awsrole_pca() { ((BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1))); }
 if [[ "${PROMPT_COMMAND[*]:-}" != *__awsrole_prompt* ]]; then
