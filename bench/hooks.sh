@@ -76,10 +76,10 @@ FRESH=$((EPOCHSECONDS + 3600))
 rcfiles() {
     local line=':'
     if [[ $1 == with ]]; then line=". $WORK/hook.bash"; fi
-    printf '%s\nexport AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=%s\n' "$line" "$FRESH" >"$WORK/bashrc"
+    printf '%s\nexport AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=%s AWSROLE_NEXT=%s\n' "$line" "$FRESH" "$((FRESH - 599))" >"$WORK/bashrc"
     line=':'
     if [[ $1 == with ]]; then line=". $WORK/hook.zsh"; fi
-    printf '%s\nexport AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=%s\n' "$line" "$FRESH" >"$WORK/zdot/.zshrc"
+    printf '%s\nexport AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=%s AWSROLE_NEXT=%s\n' "$line" "$FRESH" "$((FRESH - 599))" >"$WORK/zdot/.zshrc"
 }
 
 # Seconds (fastest of RUNS) for an interactive shell to read $2 lines.
@@ -124,7 +124,7 @@ us() { # microseconds (integer, from integer us and a count) with one decimal
 preexec_rc() {
     local off=
     if [[ $2 == off ]]; then off='_AWSROLE_HOOK_PREEXEC=off '; fi
-    printf '%s. %s\nexport AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=%s\n' "$off" "$WORK/hook.$1" "$FRESH" >"$WORK/pre.$1"
+    printf '%s. %s\nexport AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=%s AWSROLE_NEXT=%s\n' "$off" "$WORK/hook.$1" "$FRESH" "$((FRESH - 599))" >"$WORK/pre.$1"
     cp "$WORK/pre.zsh" "$WORK/zdot/.zshrc" 2>/dev/null || true
 }
 preexec_run() {
@@ -178,7 +178,7 @@ preexec_section() {
         function __empty --on-event bench_empty; set -l s $status; return $s; end
         source $argv[1]
         set -gx AWSROLE_PROFILE bench
-        set -gx AWSROLE_EXPIRATION (math (path mtime /) + (path mtime --relative /) + 3600)
+        set -gx AWSROLE_EXPIRATION (math (path mtime /) + (path mtime --relative /) + 3600); set -gx AWSROLE_NEXT (math $AWSROLE_EXPIRATION - 599)
         set -l r (seq $n)
         set -l t0 (command date +%s.%N)
         for i in $r; emit bench_empty; end
@@ -188,12 +188,12 @@ preexec_section() {
         echo (math -s0 "($t2 - $t1) * 1000000") (math -s0 "($t1 - $t0) * 1000000")' "$WORK/hook.fish" "$N")
     strace -f -qq -e trace=clone,clone3,fork,vfork,execve -o "$WORK/strace" fish --no-config -c '
         source $argv[1]; set -gx AWSROLE_PROFILE bench
-        set -gx AWSROLE_EXPIRATION (math (path mtime /) + (path mtime --relative /) + 3600)
+        set -gx AWSROLE_EXPIRATION (math (path mtime /) + (path mtime --relative /) + 3600); set -gx AWSROLE_NEXT (math $AWSROLE_EXPIRATION - 599)
         set i 0; while test $i -lt $argv[2]; emit fish_preexec; set i (math $i + 1); end' "$WORK/hook.fish" 0
     s_off=$(forks)
     strace -f -qq -e trace=clone,clone3,fork,vfork,execve -o "$WORK/strace" fish --no-config -c '
         source $argv[1]; set -gx AWSROLE_PROFILE bench
-        set -gx AWSROLE_EXPIRATION (math (path mtime /) + (path mtime --relative /) + 3600)
+        set -gx AWSROLE_EXPIRATION (math (path mtime /) + (path mtime --relative /) + 3600); set -gx AWSROLE_NEXT (math $AWSROLE_EXPIRATION - 599)
         set i 0; while test $i -lt $argv[2]; emit fish_preexec; set i (math $i + 1); end' "$WORK/hook.fish" "$TRACE_N"
     s_on=$(forks)
     echo "| fish | fish_preexec (\`emit\`, $N times) | $(us "$hook" "$N") us (an empty handler: $(us "$empty" "$N") us) | $((s_on - s_off)) |"
@@ -253,7 +253,7 @@ echo "|---|---|---|---|---|"
 bench_bash() { # $1 clock, $2 calls
     _AWSROLE_HOOK_CLOCK=$1 bash --norc --noprofile -c '
         . "$1"; n=$2
-        export AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=$((EPOCHSECONDS + 3600))
+        export AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=$((EPOCHSECONDS + 3600)) AWSROLE_NEXT=$((EPOCHSECONDS + 3001))
         empty() { local s=$?; return $s; }
         __awsrole_hook
         t0=$EPOCHREALTIME; for ((i = 0; i < n; i++)); do empty; done
@@ -264,7 +264,7 @@ bench_bash() { # $1 clock, $2 calls
 bench_zsh() {
     _AWSROLE_HOOK_CLOCK=$1 zsh -f -c '
         . "$1"; n=$2; zmodload zsh/datetime
-        export AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=$((EPOCHSECONDS + 3600))
+        export AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=$((EPOCHSECONDS + 3600)) AWSROLE_NEXT=$((EPOCHSECONDS + 3001))
         empty() { local s=$?; return $s; }
         __awsrole_hook
         t0=$EPOCHREALTIME; for ((i = 0; i < n; i++)); do empty; done
@@ -277,7 +277,7 @@ bench_fish() { # `emit fish_prompt`, as fish does before each prompt
         set -l n $argv[2]
         function __empty --on-event bench_empty; set -l s $status; return $s; end
         set -gx AWSROLE_PROFILE bench
-        set -gx AWSROLE_EXPIRATION (math (command date +%s) + 3600)
+        set -gx AWSROLE_EXPIRATION (math (command date +%s) + 3600); set -gx AWSROLE_NEXT (math $AWSROLE_EXPIRATION - 599)
         set -l r (seq $n)
         set -l t0 (command date +%s.%N)
         for i in $r; emit bench_empty; end
@@ -322,7 +322,7 @@ refresh_bash() { # $1 = hit|sts; prints microseconds, one per line
         for ((i = 0; i < n; i++)); do
             if [[ $mode == sts ]]; then rm -rf "$cache"; fi
             export AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=1
-            __awsrole_key=
+            unset AWSROLE_NEXT
             t0=$EPOCHREALTIME; __awsrole_hook; t1=$EPOCHREALTIME
             [[ $AWSROLE_EXPIRATION != 1 ]] || { echo "refresh failed" >&2; exit 1; }
             echo $((${t1/./} - ${t0/./}))
@@ -334,7 +334,7 @@ refresh_zsh() {
         for ((i = 0; i < n; i++)); do
             if [[ $mode == sts ]]; then rm -rf "$cache"; fi
             export AWSROLE_PROFILE=bench AWSROLE_EXPIRATION=1
-            __awsrole_key=
+            unset AWSROLE_NEXT
             t0=$EPOCHREALTIME; __awsrole_hook; t1=$EPOCHREALTIME
             [[ $AWSROLE_EXPIRATION != 1 ]] || { echo "refresh failed" >&2; exit 1; }
             printf "%.0f\n" $(( (t1 - t0) * 1e6 ))
@@ -348,7 +348,7 @@ refresh_fish() { # date(1) around each call; its own cost is measured and remove
             if test $mode = sts; command rm -rf $argv[4]; end
             set -gx AWSROLE_PROFILE bench
             set -gx AWSROLE_EXPIRATION 1
-            set -g __awsrole_key ""
+            set -e AWSROLE_NEXT
             set -l t0 (command date +%s.%N)
             emit fish_prompt
             set -l t1 (command date +%s.%N)

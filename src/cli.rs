@@ -97,7 +97,7 @@ pub enum Command {
 
     /// Print a prompt hook that refreshes credentials before they expire
     ///
-    /// At each prompt, when the shell holds credentials from `awsrole env` that expire within AWSROLE_REFRESH_BEFORE (default 10m), the hook runs `awsrole env` for AWSROLE_PROFILE again and applies the result. When nothing is due it starts no process. It never waits for an MFA code unless AWSROLE_HOOK_MFA=prompt: it says once which command to run. After a failure it keeps the current credentials and retries after 1, 2, 4, 8 then every 10 minutes.
+    /// At each prompt and before each command, once the clock reaches AWSROLE_NEXT (which `awsrole env` sets AWSROLE_REFRESH_BEFORE, default 10m, before the credentials expire), the hook runs `awsrole env --hook` for AWSROLE_PROFILE and applies what it prints. Before that it starts no process: one integer comparison. It never waits for an MFA code unless AWSROLE_HOOK_MFA=prompt: it says once which command to run. After a failure it keeps the current credentials and retries after 1, 2, 4, 8 then every 10 minutes.
     #[command(after_help = HOOK_EXAMPLES)]
     Hook(HookCli),
 }
@@ -144,6 +144,10 @@ pub struct EnvCli {
     /// Print lines that remove every variable `env` sets
     #[arg(long, conflicts_with_all = ["profile", "refresh", "min_ttl", "role_arn", "region"])]
     pub unset: bool,
+
+    /// For prompt hooks: refresh only when due by AWSROLE_REFRESH_BEFORE, and print AWSROLE_NEXT (when the hook acts next) and the hook's back-off state, also on failure (exit status 0)
+    #[arg(long, conflicts_with_all = ["unset", "refresh", "min_ttl", "role_arn"])]
+    pub hook: bool,
 
     #[command(flatten)]
     pub role: RoleArgs,

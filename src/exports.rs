@@ -23,12 +23,14 @@ pub const REGION: &str = "AWSROLE_REGION";
 pub const PROFILE: &str = "AWSROLE_PROFILE";
 /// When the credentials expire, in seconds since the Unix epoch.
 pub const EXPIRATION: &str = "AWSROLE_EXPIRATION";
+/// When the prompt hook acts next ([`crate::hook_policy`]).
+pub const NEXT: &str = crate::hook_policy::NEXT;
 /// botocore reads this legacy name before AWS_SESSION_TOKEN: a stale one
 /// would shadow the new token, so it is removed when set.
 pub const LEGACY_SESSION_TOKEN: &str = "AWS_SECURITY_TOKEN";
 
 /// Every variable `env` sets, in output order (`env --unset` removes them).
-pub const VARIABLES: [&str; 9] = [
+pub const VARIABLES: [&str; 10] = [
     ACCESS_KEY_ID,
     SECRET_ACCESS_KEY,
     SESSION_TOKEN,
@@ -38,6 +40,7 @@ pub const VARIABLES: [&str; 9] = [
     REGION,
     PROFILE,
     EXPIRATION,
+    NEXT,
 ];
 
 /// What `env` sets (`Some`) and removes (`None`), in output order; `exec`
@@ -79,6 +82,13 @@ pub fn assignments(
     }
     out.push((PROFILE, Some(profile.to_string())));
     out.push((EXPIRATION, creds.expiration_unix().map(|s| s.to_string())));
+    let window = crate::hook_policy::window(getenv).0;
+    out.push((
+        NEXT,
+        creds
+            .expiration_unix()
+            .map(|e| crate::hook_policy::due_at(e, window).to_string()),
+    ));
     if getenv(LEGACY_SESSION_TOKEN).is_some() {
         out.push((LEGACY_SESSION_TOKEN, None));
     }

@@ -5,7 +5,8 @@
 //! the config files; `chain` turns a profile into base credentials and role
 //! hops (pure); `cache`, `sts`, `mfa` and `source` get credentials;
 //! `resolve` runs a chain through them; `commands` (one file per
-//! subcommand, `cli` their arguments) print through `exports` and `shell`.
+//! subcommand, `cli` their arguments) print through `exports` and `shell`;
+//! `hook_policy` decides when the prompt hooks act (beside `exports`).
 
 pub mod bounded_process;
 pub mod cache;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod exports;
 pub mod federation;
 pub mod files;
+pub mod hook_policy;
 pub mod mfa;
 pub mod process_loop;
 pub mod profile_file;

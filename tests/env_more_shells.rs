@@ -91,6 +91,11 @@ fn role_home() -> (TestHome, HashMap<String, Option<String>>) {
             "AWSROLE_EXPIRATION",
             Some(c.expiration_unix().unwrap().to_string()),
         ),
+        // When the prompt hook acts: 10 minutes (the default window) before.
+        (
+            "AWSROLE_NEXT",
+            Some((c.expiration_unix().unwrap() - 599).to_string()),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

@@ -49,6 +49,11 @@ fn expected(home: &TestHome, role: &str, profile: &str) -> HashMap<String, Optio
             "AWSROLE_EXPIRATION",
             Some(c.expiration_unix().unwrap().to_string()),
         ),
+        // When the prompt hook acts: 10 minutes (the default window) before.
+        (
+            "AWSROLE_NEXT",
+            Some((c.expiration_unix().unwrap() - 599).to_string()),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -77,7 +82,7 @@ fn role_credentials_round_trip_through_every_shell() {
     assert_eq!(shell_eval_exported("fish", &fish, &VARIABLES), want, "fish");
     let ps = env_output(&home, "r", "powershell");
     assert_eq!(powershell_values(&ps), want, "powershell");
-    assert_eq!(ps.lines().count(), 9, "one statement per line:\n{ps}");
+    assert_eq!(ps.lines().count(), 10, "one statement per line:\n{ps}");
     assert!(ps.starts_with("$Env:AWS_ACCESS_KEY_ID = '"), "{ps}");
     assert!(bash.starts_with("export AWS_ACCESS_KEY_ID='"), "{bash}");
 }

@@ -47,7 +47,8 @@ fn static_profile_prints_its_keys_without_sts() {
          unset AWS_SESSION_TOKEN\n\
          unset AWS_CREDENTIAL_EXPIRATION\n\
          export AWSROLE_PROFILE='static'\n\
-         unset AWSROLE_EXPIRATION\n"
+         unset AWSROLE_EXPIRATION\n\
+         unset AWSROLE_NEXT\n"
     );
     assert_eq!(out.stderr, "");
 }
@@ -75,7 +76,8 @@ fn one_hop_cold_then_warm() {
             "AWS_DEFAULT_REGION",
             "AWSROLE_REGION",
             "AWSROLE_PROFILE",
-            "AWSROLE_EXPIRATION"
+            "AWSROLE_EXPIRATION",
+            "AWSROLE_NEXT"
         ]
     );
     // The list the tests read back elsewhere is the one checked here.
@@ -98,6 +100,11 @@ fn one_hop_cold_then_warm() {
     );
     let unix: u64 = get(&vars, "AWSROLE_EXPIRATION").unwrap().parse().unwrap();
     assert_eq!(Some(unix), cached.expiration_unix());
+    // The prompt hook acts 10 minutes (the default window) before.
+    assert_eq!(
+        get(&vars, "AWSROLE_NEXT"),
+        Some((unix - 599).to_string().as_str())
+    );
     let rfc = get(&vars, "AWS_CREDENTIAL_EXPIRATION").unwrap();
     assert_eq!(
         humantime::parse_rfc3339(rfc).unwrap(),
@@ -505,10 +512,11 @@ fn unset_prints_every_variable_env_sets() {
         out.stdout,
         "unset AWS_ACCESS_KEY_ID\nunset AWS_SECRET_ACCESS_KEY\nunset AWS_SESSION_TOKEN\n\
          unset AWS_CREDENTIAL_EXPIRATION\nunset AWS_REGION\nunset AWS_DEFAULT_REGION\n\
-         unset AWSROLE_REGION\nunset AWSROLE_PROFILE\nunset AWSROLE_EXPIRATION\n"
+         unset AWSROLE_REGION\nunset AWSROLE_PROFILE\nunset AWSROLE_EXPIRATION\n\
+         unset AWSROLE_NEXT\n"
     );
     let fish = run(home.cmd().args(["env", "--unset", "--shell", "fish"]));
-    assert_eq!(fish.stdout.lines().count(), 9);
+    assert_eq!(fish.stdout.lines().count(), 10);
     assert!(fish.stdout.lines().all(|l| l.starts_with("set -e ")));
 }
 

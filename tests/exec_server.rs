@@ -199,6 +199,11 @@ fn the_command_gets_the_endpoint_and_no_keys() {
         ("AWS_SECURITY_TOKEN", "stale-legacy"),
         ("AWS_CREDENTIAL_EXPIRATION", "2000-01-01T00:00:00Z"),
         ("AWSROLE_EXPIRATION", "946684800"),
+        ("AWSROLE_NEXT", "946684201"),
+        (
+            "AWSROLE_HOOK_STATE",
+            "fails=1 mode=- about=946684800:0 noted=",
+        ),
         ("AWS_PROFILE", "base"),
         ("AWS_DEFAULT_PROFILE", "base"),
         (
@@ -242,6 +247,8 @@ fn the_command_gets_the_endpoint_and_no_keys() {
         "AWS_SECURITY_TOKEN",
         "AWS_CREDENTIAL_EXPIRATION",
         "AWSROLE_EXPIRATION",
+        "AWSROLE_NEXT",
+        "AWSROLE_HOOK_STATE",
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",

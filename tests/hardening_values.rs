@@ -142,6 +142,7 @@ fn case() -> impl Strategy<Value = Case> {
 
 const EXPIRATION: &str = "2099-01-02T03:04:05Z";
 const EXPIRATION_UNIX: &str = "4071006245";
+const NEXT_UNIX: &str = "4071005646";
 
 fn cache_body(key_id: &str, secret: &str, token: &str) -> String {
     serde_json::json!({"Credentials": {
@@ -185,6 +186,8 @@ fn expected(c: &Case) -> [Vec<(&'static str, Option<String>)>; 2] {
             ("AWSROLE_REGION", s(&c.region)),
             ("AWSROLE_PROFILE", s(&c.role_name)),
             ("AWSROLE_EXPIRATION", s(EXPIRATION_UNIX)),
+            // The default window: 10 minutes before.
+            ("AWSROLE_NEXT", s(NEXT_UNIX)),
         ],
         vec![
             ("AWS_ACCESS_KEY_ID", s(&c.static_key_id)),
@@ -196,6 +199,7 @@ fn expected(c: &Case) -> [Vec<(&'static str, Option<String>)>; 2] {
             ("AWSROLE_REGION", s(&c.static_region)),
             ("AWSROLE_PROFILE", s(&c.static_name)),
             ("AWSROLE_EXPIRATION", None),
+            ("AWSROLE_NEXT", None),
         ],
     ]
 }

@@ -108,14 +108,6 @@ impl Sh {
         }
     }
 
-    /// A shell variable assignment (not exported).
-    fn set(self, name: &str, value: &str) -> String {
-        match self {
-            Sh::Bash | Sh::Zsh => format!("{name}={}", sh_quote(value)),
-            Sh::Fish => format!("set -g {name} {}", sh_quote(value)),
-        }
-    }
-
     fn export(self, name: &str, value: &str) -> String {
         match self {
             Sh::Bash | Sh::Zsh => format!("export {name}={}", sh_quote(value)),
@@ -253,14 +245,24 @@ fn install_wrapper(home: &TestHome) {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-/// The `awsrole env` runs made by hooks (they pass --min-ttl), so far.
+/// The `awsrole env` runs made by hooks (they pass --hook), so far.
 fn hook_calls(home: &TestHome) -> Vec<String> {
     std::fs::read_to_string(home.path().join("calls.log"))
         .unwrap_or_default()
         .lines()
-        .filter(|l| l.starts_with("env ") && l.contains("--min-ttl"))
+        .filter(|l| l.starts_with("env ") && l.contains("--hook"))
         .map(str::to_string)
         .collect()
+}
+
+/// One field (`fails`, `mode`) of the state `awsrole env --hook` keeps in
+/// AWSROLE_HOOK_STATE.
+fn state_field(state: &str, name: &str) -> String {
+    state
+        .split_whitespace()
+        .find_map(|f| f.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} in {state:?}"))
+        .to_string()
 }
 
 impl<'a> Session<'a> {
@@ -506,6 +508,8 @@ fn refresh_at_next_prompt(sh: Sh, bash_array: bool) {
     let token1 = s.var("AWS_SESSION_TOKEN");
     let exp1 = s.num("AWSROLE_EXPIRATION");
     assert!(key1.starts_with("ASIA"), "{key1}");
+    // `awsrole env` told the hook when to act: 890 s before expiry.
+    assert_eq!(s.num("AWSROLE_NEXT"), exp1 - 889);
 
     // Fresh: prompts start no process at all.
     for _ in 0..3 {
@@ -545,10 +549,7 @@ fn refresh_at_next_prompt(sh: Sh, bash_array: bool) {
     let calls = hook_calls(&home);
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert!(
-        calls[0].starts_with(&format!(
-            "env --shell {} --min-ttl 891s --no-input -- p",
-            sh.name()
-        )),
+        calls[0].starts_with(&format!("env --shell {} --hook -- p", sh.name())),
         "{calls:?}"
     );
     assert_eq!(assume_calls(&role), 2);
@@ -558,6 +559,9 @@ fn refresh_at_next_prompt(sh: Sh, bash_array: bool) {
     assert_ne!(s.var("AWS_SESSION_TOKEN"), token1);
     assert!(exp2 > exp1, "{exp2} > {exp1}");
     assert_eq!(exp2, cached_expiration_of(&home, &key2));
+    // The refresh asked the cache for the window + 1 s (a fresh entry, so
+    // due again only 890 s before its own expiry).
+    assert_eq!(s.num("AWSROLE_NEXT"), exp2 - 889);
     let role_name = role.rsplit('/').next().unwrap();
     assert!(
         caller_arn(&key2).starts_with(&format!("arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/")),
@@ -619,8 +623,8 @@ fn window_longer_than_lifetime(sh: Sh) {
     // The prompt after that eval was due: one refresh, then capped.
     assert_eq!(hook_calls(&home).len(), 1, "{:?}", hook_calls(&home));
     assert_eq!(assume_calls(&role), 2);
-    assert_eq!(s.var("__awsrole_mode"), "capped");
-    let next = s.num("__awsrole_next");
+    assert_eq!(state_field(&s.var("AWSROLE_HOOK_STATE"), "mode"), "capped");
+    let next = s.num("AWSROLE_NEXT");
     let exp = s.num("AWSROLE_EXPIRATION");
     assert!(
         next > t && next <= exp,
@@ -727,7 +731,7 @@ fn three_shells_refreshing_together_make_one_assume_role() {
 
 /// STS unreachable: one warning, the old credentials stay, no retry at the
 /// next prompts; when the back-off time has come (simulated by clearing
-/// __awsrole_next) the next failure doubles the delay; once STS answers
+/// AWSROLE_NEXT) the next failure doubles the delay; once STS answers
 /// again the credentials are replaced and the back-off is reset.
 fn backoff_when_unreachable(sh: Sh) {
     let (home, role) = role_home("");
@@ -755,7 +759,7 @@ fn backoff_when_unreachable(sh: Sh) {
         ],
     );
     assert_eq!(s.var("AWS_ACCESS_KEY_ID"), "AKIDOLDOLDOLD");
-    let next = s.num("__awsrole_next");
+    let next = s.num("AWSROLE_NEXT");
     assert!(
         (t + 55..=t + 61).contains(&next),
         "next try about 60 s later: t {t} next {next}"
@@ -767,21 +771,21 @@ fn backoff_when_unreachable(sh: Sh) {
     assert_eq!(s.warnings().len(), 1);
 
     // 60 s later (simulated): second failure, twice the delay.
-    s.cmd(&sh.set("__awsrole_next", "0"));
+    s.cmd(&sh.export("AWSROLE_NEXT", "0"));
     assert_eq!(hook_calls(&home).len(), 2);
     let warnings = s.warnings();
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(warnings[1].contains("next try in 120s"), "{warnings:?}");
-    assert_eq!(s.num("__awsrole_fails"), 2);
+    assert_eq!(state_field(&s.var("AWSROLE_HOOK_STATE"), "fails"), "2");
 
     // STS is back.
     s.cmd(&sh.export("AWS_ENDPOINT_URL_STS", &moto().endpoint()));
-    s.cmd(&sh.set("__awsrole_next", "0"));
+    s.cmd(&sh.export("AWSROLE_NEXT", "0"));
     assert_eq!(hook_calls(&home).len(), 3);
     assert_eq!(assume_calls(&role), 1);
     let key = s.var("AWS_ACCESS_KEY_ID");
     assert!(key.starts_with("ASIA"), "{key}");
-    assert_eq!(s.num("__awsrole_fails"), 0);
+    assert_eq!(state_field(&s.var("AWSROLE_HOOK_STATE"), "fails"), "0");
     assert_eq!(s.warnings().len(), 2);
     s.assert_no_shell_errors();
 }
@@ -832,17 +836,23 @@ fn mfa_warns_once(sh: Sh) {
     let expected = format!("awsrole: p needs an MFA code to refresh; run: {command}");
     assert_eq!(s.warnings(), std::slice::from_ref(&expected));
     assert_eq!(hook_calls(&home).len(), 1);
-    assert!(hook_calls(&home)[0].contains("--no-input"));
+    assert!(!s.screen().contains("Enter MFA code"), "{}", s.screen());
     for _ in 0..3 {
         s.cmd("true");
     }
     assert_eq!(hook_calls(&home).len(), 1);
     // A minute later (simulated) it looks in the cache again, quietly.
-    s.cmd(&sh.set("__awsrole_next", "0"));
+    s.cmd(&sh.export("AWSROLE_NEXT", "0"));
     assert_eq!(hook_calls(&home).len(), 2);
     assert_eq!(s.warnings().len(), 1);
-    // Other credentials in the shell: a new episode, a new warning.
-    s.cmd(&sh.export("AWSROLE_EXPIRATION", &(now() - 7200).to_string()));
+    // Other credentials in the shell, due (as `awsrole env` would export
+    // them): a new episode, a new warning.
+    let exp = now() - 7200;
+    s.cmd(&format!(
+        "{}; {}",
+        sh.export("AWSROLE_EXPIRATION", &exp.to_string()),
+        sh.export("AWSROLE_NEXT", &(exp - 599).to_string())
+    ));
     assert_eq!(hook_calls(&home).len(), 3);
     assert_eq!(s.warnings(), [expected.clone(), expected]);
     assert_eq!(assume_calls(&role), 0);
@@ -886,7 +896,6 @@ fn mfa_prompt_mode(sh: Sh) {
     s.sync();
     let calls = hook_calls(&home);
     assert_eq!(calls.len(), 1);
-    assert!(!calls[0].contains("--no-input"), "{calls:?}");
     let sent = moto().requests_where("AssumeRole", "RoleArn", &role);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].param("TokenCode"), Some("246810"));
@@ -969,14 +978,29 @@ fn driver_for(sh: Sh, clock: &str, body: &str) -> common::Output {
         .env("_AWSROLE_HOOK_CLOCK", clock))
 }
 
+/// The window is read by awsrole (`env --hook` of fresh credentials
+/// only tells the hook when to act): evaluated in the real shell,
+/// AWSROLE_NEXT is the expiration minus the window plus one second, and a
+/// value that is not a whole-second duration is the default with one line.
 fn window_parsing(sh: Sh) {
-    let mut body = String::new();
+    let exp = now() + 2 * 31_557_600;
+    let bin = sh_quote(&awsrole_bin().to_string_lossy());
+    let mut body = match sh {
+        Sh::Bash | Sh::Zsh => format!("export AWSROLE_PROFILE=p AWSROLE_EXPIRATION={exp}\n"),
+        Sh::Fish => format!("set -gx AWSROLE_PROFILE p; set -gx AWSROLE_EXPIRATION {exp}\n"),
+    };
     for (input, _) in WINDOWS {
-        let set = match sh {
-            Sh::Bash | Sh::Zsh => format!("AWSROLE_REFRESH_BEFORE={}", sh_quote(input)),
-            Sh::Fish => format!("set -g AWSROLE_REFRESH_BEFORE {}", sh_quote(input)),
+        let (set, load) = match sh {
+            Sh::Bash | Sh::Zsh => (
+                format!("export AWSROLE_REFRESH_BEFORE={}", sh_quote(input)),
+                format!("eval \"$({bin} env --shell {} --hook -- p)\"", sh.name()),
+            ),
+            Sh::Fish => (
+                format!("set -gx AWSROLE_REFRESH_BEFORE {}", sh_quote(input)),
+                format!("{bin} env --shell fish --hook -- p | source"),
+            ),
         };
-        body += &format!("{set}\n__awsrole_window\necho \"$__awsrole_w\"\n");
+        body += &format!("{set}\n{load}\necho \"$AWSROLE_NEXT\"\n");
     }
     let out = driver_for(sh, "", &body);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -986,7 +1010,7 @@ fn window_parsing(sh: Sh) {
     for ((input, want), got) in WINDOWS.iter().zip(got) {
         assert_eq!(
             got,
-            want.unwrap_or(600).to_string(),
+            (exp - want.unwrap_or(600) + 1).to_string(),
             "{}: AWSROLE_REFRESH_BEFORE={input:?}",
             sh.name()
         );
@@ -1051,8 +1075,10 @@ fn every_clock_tells_the_unix_time() {
 }
 
 /// Without AWSROLE_PROFILE, without AWSROLE_EXPIRATION (long-term keys,
-/// under `set -u`), or with an AWSROLE_EXPIRATION that is not a plain number (it is used in arithmetic, where bash and zsh would run a
-/// command substitution hidden in it), the hook does nothing and keeps $?.
+/// under `set -u`), or with an AWSROLE_EXPIRATION or AWSROLE_NEXT that is
+/// not a plain number (AWSROLE_NEXT is used in arithmetic, where bash and
+/// zsh would run a command substitution hidden in it), the hook does
+/// nothing and keeps $?.
 #[test]
 fn hook_ignores_foreign_or_hostile_values_and_keeps_status() {
     for sh in [Sh::Bash, Sh::Zsh, Sh::Fish] {
@@ -1073,15 +1099,19 @@ fn hook_ignores_foreign_or_hostile_values_and_keeps_status() {
             "sh -c 'exit 1'; __awsrole_hook; {status}\n\
              {}\n{unset}\nsh -c 'exit 2'; __awsrole_hook; {status}\n\
              {}\nsh -c 'exit 3'; __awsrole_hook; {status}\n\
-             {}\nsh -c 'exit 4'; __awsrole_hook; {status}\n",
+             {}\nsh -c 'exit 4'; __awsrole_hook; {status}\n\
+             {}\nsh -c 'exit 5'; __awsrole_hook; {status}\n\
+             {}\nsh -c 'exit 6'; __awsrole_hook; {status}\n",
             set("AWSROLE_PROFILE", "p"),
             set("AWSROLE_EXPIRATION", hostile),
             set("AWSROLE_EXPIRATION", "1 + 1"),
+            set("AWSROLE_NEXT", hostile),
+            set("AWSROLE_NEXT", "1"),
         );
         let out = driver_for(sh, "", &body);
         assert_eq!(out.code, 0, "{sh:?}: {}", out.stderr);
         assert_eq!(
-            out.stdout, "status=1\nstatus=2\nstatus=3\nstatus=4\n",
+            out.stdout, "status=1\nstatus=2\nstatus=3\nstatus=4\nstatus=5\nstatus=6\n",
             "{sh:?}"
         );
         assert_eq!(out.stderr, "", "{sh:?}");
@@ -1121,34 +1151,57 @@ fn hook_prints_the_files_in_shell_dir() {
     assert_eq!(out.stdout, "");
 }
 
-/// The same messages and back-off in every script (the fixed parts).
+/// One policy: every hook runs `awsrole env --hook` for AWSROLE_PROFILE
+/// when AWSROLE_NEXT has come, and none of them holds the policy itself
+/// (its messages, the window, the back-off); those are awsrole's.
 #[test]
-fn every_hook_has_the_same_messages_and_constants() {
-    for arg in ["bash", "zsh", "fish", "powershell"] {
+fn every_hook_leaves_the_policy_to_awsrole() {
+    for (arg, runs) in [
+        (
+            "bash",
+            "command awsrole env --shell bash --hook -- \"$AWSROLE_PROFILE\"",
+        ),
+        (
+            "zsh",
+            "command awsrole env --shell zsh --hook -- \"$AWSROLE_PROFILE\"",
+        ),
+        (
+            "fish",
+            "command awsrole env --shell fish --hook -- $AWSROLE_PROFILE",
+        ),
+        (
+            "powershell",
+            "@('env', '--shell', 'powershell', '--hook', '--', $p)",
+        ),
+        ("nu", "^awsrole env --format json --hook -- $profile"),
+        (
+            "elvish",
+            "e:awsrole env --shell elvish --hook -- $E:AWSROLE_PROFILE",
+        ),
+    ] {
         let out = run(Command::new(awsrole_bin()).args(["hook", arg]));
         out.assert_success();
-        for needle in [
-            "needs an MFA code to refresh; run: ",
-            "could not refresh ",
-            "; keeping the current credentials, next try in ",
-            "s (details: awsrole env ",
-            "not more than AWSROLE_REFRESH_BEFORE (",
-            "refreshing them at half their remaining life instead",
-            "is not a duration like 10m, 1h30m or 90s; using 10m",
-            "STS unreachable",
-            "STS refused",
-            "configuration error",
-            "awsrole not found on PATH",
+        assert!(out.stdout.contains(runs), "{arg} hook lacks {runs:?}");
+        assert!(out.stdout.contains("AWSROLE_NEXT"), "{arg}");
+        for policy in [
+            "needs an MFA code",
+            "could not refresh",
+            "half their remaining life",
+            "is not a duration",
             "--min-ttl",
             "--no-input",
             "AWSROLE_HOOK_MFA",
-            "2630016",
-            "31557600",
+            "AWSROLE_HOOK_STATE",
             "600",
-            "60",
+            "2630016",
         ] {
-            assert!(out.stdout.contains(needle), "{arg} hook lacks {needle:?}");
+            assert!(!out.stdout.contains(policy), "{arg} hook holds {policy:?}");
         }
+        let code = out.stdout.lines().filter(|l| {
+            let l = l.trim();
+            !l.is_empty() && !l.starts_with('#')
+        });
+        assert!(code.count() <= 80, "{arg} hook: more than 80 lines of code");
     }
 }
 
@@ -1165,11 +1218,14 @@ fn powershell_hook() -> String {
 
 /// The PowerShell hook parses with the real grammar, and its structure is
 /// exactly this: the functions, the commands it runs, the variables it
-/// reads (none unassigned), the state it keeps and the arguments it gives
-/// awsrole.
+/// reads (none unassigned) and the arguments it gives awsrole. With
+/// PSReadLine loaded it also checks after Enter, before the line runs,
+/// from PSReadLine's AddToHistoryHandler, chaining the handler that was
+/// there (installed once).
 #[test]
 fn powershell_hook_parses_and_has_this_structure() {
-    let facts = ps_hook_check(&powershell_hook()).expect("grammar rejected the hook");
+    let script = powershell_hook();
+    let facts = ps_hook_check(&script).expect("grammar rejected the hook");
     let strings = |key: &str| -> Vec<String> {
         facts[key]
             .as_array()
@@ -1181,11 +1237,8 @@ fn powershell_hook_parses_and_has_this_structure() {
     assert_eq!(
         strings("functions"),
         [
-            "global:__AwsroleNow",
-            "global:__AwsroleWarn",
-            "global:__AwsroleWindow",
             "global:__AwsroleCheck",
-            "global:__AwsroleRefresh",
+            "global:__AwsroleSafe",
             "global:prompt"
         ]
     );
@@ -1194,83 +1247,68 @@ fn powershell_hook_parses_and_has_this_structure() {
         [
             "Get-Command",
             "Get-Item",
+            "Get-Module",
+            "Get-PSReadLineOption",
             "Invoke-Expression",
             "Remove-Variable",
             "Select-Object",
+            "Set-PSReadLineOption",
             "Test-Path",
             "Write-Error",
             "__AwsroleCheck",
-            "__AwsroleNow",
-            "__AwsroleRefresh",
-            "__AwsroleWarn",
-            "__AwsroleWindow"
+            "__AwsroleSafe"
         ]
     );
     assert_eq!(
         strings("env"),
-        [
-            "AWSROLE_EXPIRATION",
-            "AWSROLE_HOOK_MFA",
-            "AWSROLE_PROFILE",
-            "AWSROLE_REFRESH_BEFORE"
-        ]
+        ["AWSROLE_EXPIRATION", "AWSROLE_NEXT", "AWSROLE_PROFILE"]
     );
     assert_eq!(strings("unassigned"), Vec::<String>::new());
-    let mut keys = strings("state_keys");
-    keys.sort();
-    assert_eq!(
-        keys,
-        strings("state_members"),
-        "state used = state declared"
-    );
     assert_eq!(
         strings("argv"),
+        ["@('env', '--shell', 'powershell', '--hook', '--', $p)"]
+    );
+    // The fresh check: one comparison with the clock, before anything else.
+    let check = &script[script.find("function global:__AwsroleCheck").unwrap()..];
+    let lines: Vec<&str> = check.lines().skip(1).take(2).map(str::trim).collect();
+    assert_eq!(
+        lines,
         [
-            "@('env', '--shell', 'powershell', '--min-ttl', \"$($min)s\")",
-            "'--no-input'",
-            "@('--', $p)"
+            "$n = [string]$env:AWSROLE_NEXT",
+            "if ($n -cmatch '^[0-9]{1,15}\\z' -and [DateTimeOffset]::UtcNow.ToUnixTimeSeconds() -lt [long]$n) { return }"
         ]
     );
-    let messages = strings("strings");
-    for expected in [
-        "\"$p needs an MFA code to refresh; run: awsrole env $q | Invoke-Expression\"",
-        "\"could not refresh $p ($why); keeping the current credentials, next try in $($delay)s (details: awsrole env $q)\"",
-        "\"credentials of $p last $($life)s, not more than AWSROLE_REFRESH_BEFORE ($($s.W)s): refreshing them at half their remaining life instead\"",
-        "\"AWSROLE_REFRESH_BEFORE=$src is not a duration like 10m, 1h30m or 90s; using 10m\"",
+    // PSReadLine: installed once, the old handler kept and called.
+    for needle in [
+        "if ((Get-Module PSReadLine) -and -not (Test-Path Variable:global:__AwsroleHistory)) {",
+        "$global:__AwsroleHistory = (Get-PSReadLineOption).AddToHistoryHandler",
+        "Set-PSReadLineOption -AddToHistoryHandler {",
+        "        __AwsroleSafe\n        if ($null -eq $global:__AwsroleHistory) { return $true }\n        return $global:__AwsroleHistory.Invoke($line)",
     ] {
-        assert!(
-            messages.iter().any(|m| m == expected),
-            "{expected}\n{messages:#?}"
-        );
+        assert!(script.contains(needle), "{needle}");
     }
 }
 
-/// The checker above can fail: a syntax error, a misspelt variable, a
-/// state member nobody declared.
+/// The checker above can fail: a syntax error, a misspelt variable.
 #[test]
 fn powershell_hook_checker_catches_mistakes() {
     let good = powershell_hook();
-    let broken = good.replacen("if ($key -cne $s.Key) {", "if ($key -cne $s.Key {", 1);
+    let broken = good.replacen("if ($null -eq $exe) {", "if ($null -eq $exe {", 1);
     assert_ne!(broken, good);
     assert!(
         ps_hook_check(&broken).is_err(),
         "missing parenthesis accepted"
     );
 
-    let typo = good.replacen("if ($rc -eq 0) {", "if ($rcc -eq 0) {", 1);
+    let typo = good.replacen("($out -join", "($outt -join", 1);
     assert_ne!(typo, good);
     let facts = ps_hook_check(&typo).unwrap();
-    assert_eq!(facts["unassigned"], serde_json::json!(["rcc"]));
+    assert_eq!(facts["unassigned"], serde_json::json!(["outt"]));
 
-    let member = good.replacen("$s.Fails += 1", "$s.Failz += 1", 1);
-    assert_ne!(member, good);
-    let facts = ps_hook_check(&member).unwrap();
-    assert!(
-        facts["state_members"]
-            .as_array()
-            .unwrap()
-            .contains(&serde_json::json!("Failz"))
-    );
+    let param = good.replacen(".Invoke($line)", ".Invoke($lin)", 1);
+    assert_ne!(param, good);
+    let facts = ps_hook_check(&param).unwrap();
+    assert_eq!(facts["unassigned"], serde_json::json!(["lin"]));
 }
 
 #[path = "hooks/preexec.rs"]
@@ -1281,3 +1319,6 @@ mod strict;
 
 #[path = "hooks/no_process.rs"]
 mod no_process;
+
+#[path = "hooks/interrupt.rs"]
+mod interrupt;

@@ -1,8 +1,8 @@
 //! Prompt hooks for nushell and elvish (`awsrole hook nu|elvish`): the real
 //! shells in tmux against moto. Every `awsrole` they run goes through a
 //! wrapper on PATH that logs its arguments, so "no awsrole at this prompt"
-//! is counted. (The elvish hook does start `date` at each prompt while
-//! AWSROLE_EXPIRATION is set: elvish 0.19 has no builtin clock.)
+//! is counted, and the elvish hook's clock (/proc/uptime) is shown to
+//! start no process with strace.
 
 mod common;
 
@@ -145,13 +145,13 @@ impl<'a> Session<'a> {
         std::fs::read_to_string(path).unwrap()
     }
 
-    /// The refreshes (`awsrole env --min-ttl`) run so far; `awsrole hook
+    /// The refreshes (`awsrole env --hook`) run so far; `awsrole hook
     /// elvish` in rc.elv is not one.
     fn calls(&self) -> Vec<String> {
         std::fs::read_to_string(self.file("calls.log"))
             .unwrap_or_default()
             .lines()
-            .filter(|l| l.contains("--min-ttl"))
+            .filter(|l| l.contains("--hook"))
             .map(str::to_string)
             .collect()
     }
@@ -175,8 +175,8 @@ impl Sh {
 
     fn refresh_args(self) -> &'static str {
         match self {
-            Sh::Nu => "env --format json --min-ttl 601s --no-input -- p",
-            Sh::Elvish => "env --shell elvish --min-ttl 601s --no-input -- p",
+            Sh::Nu => "env --format json --hook -- p",
+            Sh::Elvish => "env --shell elvish --hook -- p",
         }
     }
 }
@@ -269,4 +269,178 @@ fn nu_failure_keeps_the_old_variables() {
 #[test]
 fn elvish_failure_keeps_the_old_variables() {
     failure_keeps_the_old_variables(Sh::Elvish);
+}
+
+impl Sh {
+    /// Sets an environment variable at the prompt.
+    fn set_env(self, name: &str, value: &str) -> String {
+        match self {
+            Sh::Nu => format!("$env.{name} = '{value}'"),
+            Sh::Elvish => format!("set-env {name} '{value}'"),
+        }
+    }
+}
+
+/// One field of AWSROLE_HOOK_STATE.
+fn state_field(state: &str, name: &str) -> String {
+    state
+        .split_whitespace()
+        .find_map(|f| f.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} in {state:?}"))
+        .to_string()
+}
+
+/// The same policy as the other hooks: each failure doubles the pause.
+fn backoff_grows(sh: Sh) {
+    let (home, _role, env) = expired(
+        sh,
+        vec![(
+            "AWS_ENDPOINT_URL_STS".into(),
+            common::DEAD_PROXY.to_string(),
+        )],
+    );
+    let s = Session::start(&home, sh, env);
+    let t = now();
+    assert_eq!(
+        s.warnings(),
+        [
+            "awsrole: could not refresh p (STS unreachable); keeping the current credentials, next try in 60s (details: awsrole env p)"
+        ]
+    );
+    let next: u64 = s.var("AWSROLE_NEXT").parse().unwrap();
+    assert!(
+        (t.saturating_sub(5)..=t + 61).contains(&(next - 60)),
+        "{next}"
+    );
+    // The pause is over (simulated): the second failure waits twice as long.
+    s.cmd(&sh.set_env("AWSROLE_NEXT", "0"));
+    assert_eq!(s.calls().len(), 2);
+    let warnings = s.warnings();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[1].ends_with("next try in 120s (details: awsrole env p)"));
+    assert_eq!(state_field(&s.var("AWSROLE_HOOK_STATE"), "fails"), "2");
+    assert_eq!(s.var("AWS_ACCESS_KEY_ID"), "AKIDOLDOLDOLD");
+}
+
+#[test]
+fn nu_backoff_grows() {
+    backoff_grows(Sh::Nu);
+}
+
+#[test]
+fn elvish_backoff_grows() {
+    backoff_grows(Sh::Elvish);
+}
+
+/// MFA mode: one line naming the shell's own command, then quiet looks in
+/// the cache; never a prompt.
+fn mfa_warns_once(sh: Sh) {
+    let (home, role, env) = expired(sh, vec![]);
+    home.write_config(&format!(
+        "{BASE}[profile p]\nrole_arn = {role}\nsource_profile = base\n\
+         mfa_serial = arn:aws:iam::123456789012:mfa/nuelv\n"
+    ));
+    let s = Session::start(&home, sh, env);
+    let command = match sh {
+        Sh::Nu => "awsrole env p --format json | from json | load-env",
+        Sh::Elvish => "eval (awsrole env p | slurp)",
+    };
+    let expected = format!("awsrole: p needs an MFA code to refresh; run: {command}");
+    assert_eq!(s.warnings(), std::slice::from_ref(&expected));
+    for _ in 0..2 {
+        s.cmd(&sh.set_env("X", "y"));
+    }
+    assert_eq!(s.calls().len(), 1);
+    s.cmd(&sh.set_env("AWSROLE_NEXT", "0"));
+    assert_eq!(s.calls().len(), 2);
+    assert_eq!(s.warnings(), [expected]);
+    assert_eq!(state_field(&s.var("AWSROLE_HOOK_STATE"), "mode"), "mfa");
+    assert!(!s.tmux.capture_all().contains("Enter MFA code"));
+    assert_eq!(assume_calls(&role), 0);
+}
+
+#[test]
+fn nu_mfa_warns_once() {
+    mfa_warns_once(Sh::Nu);
+}
+
+#[test]
+fn elvish_mfa_warns_once() {
+    mfa_warns_once(Sh::Elvish);
+}
+
+/// Processes (clone without CLONE_THREAD, fork, vfork, execve in strace)
+/// an interactive elvish with the hook and fresh credentials starts while
+/// `commands` lines run (each runs both checks), after start-up. `clock`:
+/// _AWSROLE_HOOK_CLOCK.
+fn elvish_processes(commands: u32, clock: &str) -> Vec<String> {
+    let home = TestHome::new();
+    let dir = home.path().join(".config/elvish");
+    std::fs::create_dir_all(&dir).unwrap();
+    let hook = home.cmd().args(["hook", "elvish"]).output().unwrap();
+    std::fs::write(home.path().join("hook.elv"), &hook.stdout).unwrap();
+    let next = now() + 3000;
+    std::fs::write(
+        dir.join("rc.elv"),
+        format!(
+            "eval (slurp < ~/hook.elv)\nset-env AWSROLE_PROFILE p\n\
+             set-env AWSROLE_EXPIRATION {}\nset-env AWSROLE_NEXT {next}\n",
+            next + 599
+        ),
+    )
+    .unwrap();
+    let trace = home.path().join("trace");
+    let mut env = home.clean_env();
+    env.push(("_AWSROLE_HOOK_CLOCK".into(), clock.into()));
+    let tmux = Tmux::start(
+        &format!(
+            "exec strace -f -qq -e trace=clone,clone3,fork,vfork,execve -o {} elvish",
+            trace.display()
+        ),
+        env,
+        200,
+        50,
+    );
+    let sync = home.path().join("sync");
+    let wait = |n: u32| {
+        tmux.send_line(&format!("echo {n} > '{}'", sync.display()));
+        let deadline = Instant::now() + WAIT;
+        while std::fs::read_to_string(&sync).unwrap_or_default().trim() != n.to_string() {
+            assert!(Instant::now() < deadline, "{}", tmux.capture_all());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // The prompt after it (and its check) is drawn.
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let started = || -> Vec<String> {
+        std::fs::read_to_string(&trace)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| {
+                ["clone(", "clone3(", "fork(", "execve("]
+                    .iter()
+                    .any(|c| l.contains(c))
+            })
+            // Threads of the Go runtime are not processes.
+            .filter(|l| !l.contains("CLONE_THREAD"))
+            .map(str::to_string)
+            .collect()
+    };
+    wait(1);
+    let before = started().len();
+    for _ in 0..commands {
+        tmux.send_line("nop");
+    }
+    wait(2);
+    started()[before..].to_vec()
+}
+
+/// The elvish hook's clock is /proc/uptime read by a redirection: checks
+/// with nothing due start no process. With the date(1) clock (macOS's
+/// fallback) every check starts one: the count can fail.
+#[test]
+fn elvish_fresh_checks_start_no_process() {
+    assert_eq!(elvish_processes(50, ""), Vec::<String>::new());
+    let with_date = elvish_processes(50, "date").len();
+    assert!(with_date >= 100, "{with_date}");
 }

@@ -21,6 +21,17 @@ use crate::shell::{self, Shell, ShellKind};
 
 /// Returns the text for stdout.
 pub fn run(args: &EnvCli, getenv: Getenv) -> Result<String, Failure> {
+    if args.hook {
+        // A format (JSON, for nushell) has no shell of its own.
+        let (shell, kind) = match args.format {
+            Some(format) => (format.shell(), None),
+            None => {
+                let kind = args.shell.unwrap_or_else(|| shell::detect(getenv));
+                (kind.shell(), Some(kind))
+            }
+        };
+        return Ok(super::env_hook::run(args, shell, kind, getenv));
+    }
     if let Some(format) = args.format {
         return export_lines(args, format.shell(), getenv).map_err(|error| Failure {
             stdout: format.shell().failure(error.status as u8),

@@ -7,6 +7,7 @@ pub mod completions;
 pub mod console;
 pub mod credential_process;
 pub mod env;
+mod env_hook;
 pub mod exec;
 pub mod hook;
 pub mod list;

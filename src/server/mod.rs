@@ -33,13 +33,15 @@ pub use http::{constant_time_eq, host_is_loopback};
 /// credentials an SDK would try before the container endpoint, the profile
 /// names, and the expiry variables the prompt hooks act on (the endpoint
 /// refreshes by itself; a hook must not export static keys over it).
-pub const REMOVED: [&str; 13] = [
+pub const REMOVED: [&str; 15] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_SECURITY_TOKEN",
     "AWS_CREDENTIAL_EXPIRATION",
     "AWSROLE_EXPIRATION",
+    "AWSROLE_NEXT",
+    "AWSROLE_HOOK_STATE",
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",

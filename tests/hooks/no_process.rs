@@ -3,8 +3,9 @@
 
 use super::*;
 
-/// Processes started by a shell that loads the hook, holds credentials
-/// (fresh, or due with a refresh that runs `/bin/true`), and then
+/// Processes started by a shell that loads the hook, holds credentials as
+/// `awsrole env` exports them (fresh, or due with a refresh that runs
+/// `/bin/true`), and then
 /// runs `lines` commands (bash, zsh: interactive, reading `:` lines, so
 /// the prompt and the preexec checks both run; fish: `emit fish_preexec`).
 fn processes(sh: Sh, lines: usize, due: bool) -> usize {
@@ -28,7 +29,7 @@ fn processes(sh: Sh, lines: usize, due: bool) -> usize {
     let script = match sh {
         Sh::Bash | Sh::Zsh => {
             let rc = format!(
-                ". {h}\nexport AWSROLE_PROFILE=p AWSROLE_EXPIRATION=$((EPOCHSECONDS + {ahead}))\n{refresh}\n"
+                ". {h}\nexport AWSROLE_PROFILE=p AWSROLE_EXPIRATION=$((EPOCHSECONDS + {ahead})) AWSROLE_NEXT=$((EPOCHSECONDS + {ahead} - 599))\n{refresh}\n"
             );
             std::fs::write(dir.path().join("input"), ":\n".repeat(lines)).unwrap();
             if sh == Sh::Bash {
@@ -46,7 +47,7 @@ fn processes(sh: Sh, lines: usize, due: bool) -> usize {
                 ""
             };
             let body = format!(
-                "source {h}; set -gx AWSROLE_PROFILE p; set -gx AWSROLE_EXPIRATION (math (path mtime /) + (path mtime --relative /) + {ahead})\n{refresh}\n\
+                "source {h}; set -gx AWSROLE_PROFILE p; set -gx AWSROLE_EXPIRATION (math (path mtime /) + (path mtime --relative /) + {ahead}); set -gx AWSROLE_NEXT (math $AWSROLE_EXPIRATION - 599)\n{refresh}\n\
                  set i 0; while test $i -lt {lines}; emit fish_preexec; set i (math $i + 1); end"
             );
             std::fs::write(dir.path().join("body.fish"), body).unwrap();

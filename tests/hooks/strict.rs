@@ -27,7 +27,7 @@ fn typed(sh: Sh) -> Vec<String> {
                 format!("echo \"C $_\" >> {log}"),
                 // Due again: the refresh fails before this command and
                 // at the prompt after it.
-                "__awsrole_next=0".into(),
+                "AWSROLE_NEXT=0".into(),
                 format!("echo \"E $?\" >> {log}; exit"),
             ]
         }
@@ -36,7 +36,7 @@ fn typed(sh: Sh) -> Vec<String> {
             format!("echo \"A $status\" >> {log}"),
             "true | false".into(),
             format!("echo \"B $status $pipestatus\" >> {log}"),
-            "set -g __awsrole_next 0".into(),
+            "set -gx AWSROLE_NEXT 0".into(),
             format!("echo \"E $status\" >> {log}; exit"),
         ],
     }

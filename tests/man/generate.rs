@@ -244,16 +244,24 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "Set by env and exec: when the credentials expire, in seconds since the Unix epoch. Read by status and the prompt hook.",
     ),
     (
+        "AWSROLE_NEXT",
+        "Set by env and exec: the second (since the Unix epoch) from which the prompt hook acts, AWSROLE_REFRESH_BEFORE before the expiration; env --hook moves it for the back-off, the MFA mode and credentials shorter than the window. The hook compares the clock with it and starts no process before.",
+    ),
+    (
+        "AWSROLE_HOOK_STATE",
+        "Set by env --hook: the prompt hook's failure count and mode, read back by the next env --hook. Not meant to be read or set by hand.",
+    ),
+    (
         "AWSROLE_REGION",
         "Set by env and exec with AWS_REGION and AWS_DEFAULT_REGION: the region awsrole exported, so that the next env can tell it from a region the user set. Read by status.",
     ),
     (
         "AWSROLE_REFRESH_BEFORE",
-        "Read by the prompt hook (awsrole-hook(1)): credentials that expire within this duration (default 10m) are refreshed at the next prompt.",
+        "Read by env (for AWSROLE_NEXT) and env --hook: credentials that expire within this whole-second duration (default 10m) are refreshed by the prompt hook (awsrole-hook(1)). Export it, so that awsrole sees it.",
     ),
     (
         "AWSROLE_HOOK_MFA",
-        "Read by the prompt hook: with prompt, a refresh may ask for an MFA code at the prompt; otherwise the hook says once which command to run.",
+        "Read by env --hook (the prompt hook's refresh): with prompt, it may ask for an MFA code at the prompt; otherwise it says once which command to run.",
     ),
     (
         "DIRENV_IN_ENVRC",
