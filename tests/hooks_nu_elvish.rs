@@ -13,6 +13,8 @@ use common::peers::nu_bin;
 use common::{TestHome, Tmux, arn, assume_calls, awsrole_bin, sh_quote, unique};
 
 const WAIT: Duration = Duration::from_secs(40);
+/// How long a marker line may take before it is typed again.
+const RESEND: Duration = Duration::from_secs(3);
 const BASE: &str =
     "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n";
 
@@ -114,11 +116,13 @@ impl<'a> Session<'a> {
             let n = self.seq.get() + 1;
             self.seq.set(n);
             let path = self.file("sync");
-            self.tmux.send_line(&match self.sh {
+            let line = match self.sh {
                 Sh::Nu => format!("'{n}' | save -f '{}'", path.display()),
                 Sh::Elvish => format!("echo {n} > '{}'", path.display()),
-            });
+            };
+            self.tmux.send_line(&line);
             let deadline = Instant::now() + WAIT;
+            let mut resend = Instant::now() + RESEND;
             while std::fs::read_to_string(&path).unwrap_or_default().trim() != n.to_string() {
                 assert!(
                     Instant::now() < deadline,
@@ -126,6 +130,13 @@ impl<'a> Session<'a> {
                     self.sh.name(),
                     self.tmux.capture_all()
                 );
+                // nushell can drop a line typed while a hook still runs
+                // (seen under load); the marker line is idempotent, so it
+                // is typed again rather than waited for in vain.
+                if Instant::now() >= resend {
+                    self.tmux.send_line(&line);
+                    resend = Instant::now() + RESEND;
+                }
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
