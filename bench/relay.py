@@ -11,6 +11,11 @@ every connection to HOST:PORT, keeping it open as long as the client does.
 --delay-ms N    hold every chunk N ms in each direction: a link with a round
                 trip of 2N ms. Chunks keep their order and are not serialised
                 behind each other's delay (a pipe, not a queue of sleeps).
+--http          speak HTTP/1.1 to the client and keep its connection open
+                across requests: each request goes to --to on a connection
+                of its own (moto_server answers `Connection: close` and
+                closes), and that header is dropped from the answer. So a
+                client that reuses connections makes one TLS handshake.
 --connect       act as an HTTP CONNECT proxy: answer `CONNECT host:port` with
                 200 and then relay to --to, whatever host was named (so a
                 client can ask for sts.us-east-1.amazonaws.com and reach the
@@ -33,6 +38,7 @@ def main():
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--delay-ms", type=float, default=0.0)
     ap.add_argument("--connect", action="store_true")
+    ap.add_argument("--http", action="store_true")
     a = ap.parse_args()
     host, port = a.to.rsplit(":", 1)
     asyncio.run(serve(a, host, int(port)))
@@ -58,8 +64,11 @@ async def serve(a, host, port):
                     writer.close()
                     return
                 await send_later(writer, b"HTTP/1.1 200 Connection established\r\n\r\n", delay)
+            if a.http:
+                await http_front(reader, writer, host, port)
+                return
             up_r, up_w = await asyncio.open_connection(host, port)
-        except (OSError, asyncio.IncompleteReadError):
+        except (OSError, asyncio.IncompleteReadError, ssl.SSLError):
             writer.close()
             return
         await asyncio.gather(pipe(reader, up_w, delay), pipe(up_r, writer, delay))
@@ -71,6 +80,41 @@ async def serve(a, host, port):
     os.replace(a.listen_port_file + ".tmp", a.listen_port_file)
     async with server:
         await server.serve_forever()
+
+
+def header(head, name):
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == name:
+            return v.strip()
+    return None
+
+
+async def http_front(reader, writer, host, port):
+    """One request at a time from the client, each on a new upstream connection."""
+    while True:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, OSError, ssl.SSLError):
+            break
+        body = await reader.readexactly(int(header(head, b"content-length") or 0))
+        up_r, up_w = await asyncio.open_connection(host, port)
+        up_w.write(head + body)
+        await up_w.drain()
+        answer = await up_r.read()
+        up_w.close()
+        rhead, _, rbody = answer.partition(b"\r\n\r\n")
+        lines = [
+            line
+            for line in rhead.split(b"\r\n")
+            if line.partition(b":")[0].strip().lower() not in (b"connection", b"content-length")
+        ]
+        lines.append(b"Content-Length: %d" % len(rbody))
+        writer.write(b"\r\n".join(lines) + b"\r\n\r\n" + rbody)
+        await writer.drain()
+        if (header(head, b"connection") or b"").lower() == b"close":
+            break
+    writer.close()
 
 
 async def delayed_read_head(reader, delay):
