@@ -212,6 +212,14 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "IAM Identity Center endpoints: the access portal (GetRoleCredentials) and the OIDC service (login and token refresh), e.g. for a local test endpoint. AWS_ENDPOINT_URL and AWS_IGNORE_CONFIGURED_ENDPOINT_URLS apply as for STS.",
     ),
     (
+        "HTTPS_PROXY, https_proxy, HTTP_PROXY, http_proxy, NO_PROXY, no_proxy",
+        "Proxies for STS, IAM Identity Center and the console sign-in, with botocore's rules: the lowercase name wins (empty turns the proxy off), user:password in the URL is sent as Basic auth and never printed, NO_PROXY takes *, names, .suffixes, host:port and IP addresses. HTTP_PROXY is ignored when REQUEST_METHOD is set (a CGI script). Instance metadata and container endpoints are never proxied.",
+    ),
+    (
+        "AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE",
+        "A PEM file of CA certificates that replaces the default roots for every HTTPS call. AWS_CA_BUNDLE wins over the profile's ca_bundle, which wins over REQUESTS_CA_BUNDLE, as in the AWS CLI. An unreadable or empty bundle is exit status 3.",
+    ),
+    (
         "BROWSER",
         "The command login opens the sign-in page with (default xdg-open, or open on macOS). When it is set, login uses the browser flow even without a display.",
     ),
