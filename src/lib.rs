@@ -20,12 +20,12 @@ pub mod exports;
 pub mod federation;
 pub mod files;
 pub mod mfa;
+pub mod platform;
 pub mod process_loop;
 pub mod profile_file;
 pub mod profile_spec;
 pub mod pyjson;
 pub mod resolve;
-#[cfg(unix)]
 pub mod server;
 pub mod shell;
 pub mod source;

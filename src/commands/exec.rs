@@ -21,7 +21,6 @@
 
 use std::convert::Infallible;
 use std::io;
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use crate::Getenv;
@@ -84,8 +83,8 @@ pub fn run(args: &ExecCli, getenv: Getenv) -> Result<Infallible, Error> {
     for name in REMOVED {
         cmd.env_remove(name);
     }
-    // Only returns if the exec failed.
-    let err = cmd.exec();
+    // Only returns if the exec failed (Windows: waits and exits).
+    let err = crate::platform::exec(&mut cmd);
     let shown = program.to_string_lossy();
     let (code, why) = describe_exec_error(&err);
     eprintln!("awsrole: error: cannot run `{shown}`: {why}");
