@@ -214,6 +214,8 @@ fn read_one(path: &Path, have_home: bool) -> Result<Option<Vec<u8>>, LoadError> 
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // Windows does not open a folder as a file: say what it is.
+        Err(_) if path.is_dir() => return Err(fail(None, "is a directory, not a file".into())),
         Err(e) => return Err(fail(None, format!("cannot open: {e}"))),
     };
     let meta = file

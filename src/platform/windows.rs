@@ -202,12 +202,24 @@ pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
 /// The executable name of the process that started us, from a snapshot of
 /// the process list (`pwsh.exe`, `powershell.exe`, `cmd.exe`, ...).
 pub fn parent_process_name() -> Option<String> {
+    let entries = snapshot();
+    // SAFETY: no preconditions.
+    let me = unsafe { GetCurrentProcessId() };
+    let parent = entries.iter().find(|(pid, _, _)| *pid == me)?.1;
+    entries
+        .into_iter()
+        .find(|(pid, _, _)| *pid == parent)
+        .map(|(_, _, name)| name)
+}
+
+/// Every process: (id, parent id, executable name).
+fn snapshot() -> Vec<(u32, u32, String)> {
     // SAFETY: the snapshot handle is closed before returning; the entries
     // are plain structs sized as the API asks.
     unsafe {
         let snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
         if snap == INVALID_HANDLE_VALUE {
-            return None;
+            return Vec::new();
         }
         let mut entries = Vec::new();
         let mut e: PROCESSENTRY32W = std::mem::zeroed();
@@ -220,12 +232,7 @@ pub fn parent_process_name() -> Option<String> {
             more = Process32NextW(snap, &mut e) != 0;
         }
         CloseHandle(snap);
-        let me = GetCurrentProcessId();
-        let parent = entries.iter().find(|(pid, _, _)| *pid == me)?.1;
         entries
-            .into_iter()
-            .find(|(pid, _, _)| *pid == parent)
-            .map(|(_, _, name)| name)
     }
 }
 
@@ -323,10 +330,24 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&entry).unwrap(), "old");
     }
 
+    /// The snapshot names this process and its parent link. (Which shell
+    /// is found is tested end to end: awsrole.exe under Wine's cmd.exe.)
     #[test]
-    fn parent_of_the_test_is_found() {
-        let name = parent_process_name().expect("a parent in the snapshot");
-        assert!(!name.is_empty());
+    fn the_snapshot_holds_this_process() {
+        let me = std::process::id();
+        let all = snapshot();
+        let (_, _, name) = all
+            .iter()
+            .find(|(pid, _, _)| *pid == me)
+            .expect("this process in the snapshot");
+        let exe = std::env::current_exe().unwrap();
+        assert_eq!(
+            name.to_ascii_lowercase(),
+            exe.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_ascii_lowercase()
+        );
     }
 
     #[test]
