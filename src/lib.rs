@@ -1,7 +1,8 @@
 //! awsrole: resolve AWS role profiles, share the AWS CLI credential cache,
 //! print shell export lines.
 //!
-//! Layers, each using only those below it: `files` and `profile_file` read
+//! Layers, each using only those below it: `platform` (what differs between
+//! Unix and Windows) is below everything; `files` and `profile_file` read
 //! the config files; `chain` turns a profile into base credentials and role
 //! hops (pure); `cache`, `sts`, `mfa` and `source` get credentials;
 //! `resolve` runs a chain through them; `commands` (one file per

@@ -2,6 +2,10 @@
 //! replace this process with COMMAND (execvp), the credentials in its
 //! environment.
 //!
+//! On Windows, which cannot replace a process, awsrole starts the command,
+//! waits and exits with its exit code, ignoring Ctrl+C meanwhile (see
+//! `platform::exec`).
+//!
 //! Because the process is replaced, the command keeps awsrole's PID, its
 //! terminal and its place in the job; signals reach it directly and its exit
 //! status is the one the caller sees. awsrole prints nothing on stdout, and

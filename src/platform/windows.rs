@@ -363,6 +363,80 @@ mod tests {
         assert_eq!(g.stream_position().unwrap(), 0);
     }
 
+    /// The DACL of `path`: (number of entries, protected from the parent,
+    /// every entry allows the current user).
+    fn dacl_of(path: &Path) -> (u16, bool, bool) {
+        use windows_sys::Win32::Security::Authorization::GetNamedSecurityInfoW;
+        use windows_sys::Win32::Security::{
+            ACCESS_ALLOWED_ACE, EqualSid, GetAce, GetSecurityDescriptorControl,
+            PSECURITY_DESCRIPTOR, SE_DACL_PROTECTED,
+        };
+        let name = wide(path.as_os_str());
+        let token_user = current_user_sid().unwrap();
+        // SAFETY: out-pointers filled by the calls; the descriptor is freed.
+        unsafe {
+            let user = &*(token_user.as_ptr() as *const TOKEN_USER);
+            let mut dacl: *mut ACL = std::ptr::null_mut();
+            let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+            let rc = GetNamedSecurityInfoW(
+                name.as_ptr(),
+                SE_FILE_OBJECT,
+                DACL_SECURITY_INFORMATION,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut dacl,
+                std::ptr::null_mut(),
+                &mut sd,
+            );
+            assert_eq!(rc, 0, "GetNamedSecurityInfoW");
+            let (mut control, mut rev) = (0u16, 0u32);
+            GetSecurityDescriptorControl(sd, &mut control, &mut rev);
+            let count = (*dacl).AceCount;
+            let mut all_ours = true;
+            for i in 0..u32::from(count) {
+                let mut ace: *mut std::ffi::c_void = std::ptr::null_mut();
+                assert_ne!(GetAce(dacl, i, &mut ace), 0);
+                let ace = ace as *const ACCESS_ALLOWED_ACE;
+                let sid = std::ptr::addr_of!((*ace).SidStart) as *mut std::ffi::c_void;
+                all_ours &= (*ace).Header.AceType == 0 && EqualSid(sid, user.User.Sid) != 0;
+            }
+            LocalFree(sd);
+            (count, control & SE_DACL_PROTECTED != 0, all_ours)
+        }
+    }
+
+    /// Wine's ntdll exports `wine_get_version`; Windows' does not.
+    fn under_wine() -> bool {
+        use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleA, GetProcAddress};
+        // SAFETY: NUL-terminated names; ntdll is always loaded.
+        unsafe {
+            let ntdll = GetModuleHandleA(c"ntdll.dll".as_ptr().cast());
+            GetProcAddress(ntdll, c"wine_get_version".as_ptr().cast()).is_some()
+        }
+    }
+
+    /// A folder awsrole creates, and the files created in it, allow the
+    /// current user alone; the folder does not inherit its parent's ACL.
+    /// Wine 8.0 accepts the ACL but reports one made from the Unix mode, so
+    /// there only the calls are checked (said loudly; docs/compatibility.md).
+    #[test]
+    fn a_new_private_dir_grants_the_current_user_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("cache");
+        create_private_dir(&d).unwrap();
+        if under_wine() {
+            eprintln!(
+                "!!! under Wine: the ACL was set without error; Wine does not report it back, so its entries are not checked here"
+            );
+            return;
+        }
+        assert_eq!(dacl_of(&d), (1, true, true));
+        let f = d.join("k.json");
+        write(&f, "{}");
+        let (count, _, ours) = dacl_of(&f);
+        assert_eq!((count, ours), (1, true), "inherited by its files");
+    }
+
     #[test]
     fn a_new_private_dir_is_made() {
         let dir = tempfile::tempdir().unwrap();
