@@ -191,3 +191,64 @@ fn exec_passes_the_exit_code_and_the_credentials_through() {
     assert_eq!(missing.code, 127, "{missing:#?}");
     assert!(missing.stderr.contains("command not found"), "{missing:#?}");
 }
+
+/// `exec --server` on Windows: the command gets the endpoint (no static
+/// keys) and its exit code comes back; an awsrole.exe inside it with
+/// `credential_source = EcsContainer` reads the endpoint (127.0.0.1) and
+/// signs its AssumeRole with the outer role's key.
+#[test]
+fn exec_server_serves_the_command_on_loopback() {
+    let (home, r1, _) = chain_home();
+    let inner = arn(&unique("wininner"));
+    let config = std::fs::read_to_string(home.config_path()).unwrap();
+    home.write_config(&format!(
+        "{config}[profile inner]\nrole_arn = {inner}\ncredential_source = EcsContainer\n"
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let probe = dir.path().join("probe.cmd");
+    std::fs::write(
+        &probe,
+        "@if defined AWS_CONTAINER_CREDENTIALS_FULL_URI (if not defined AWS_ACCESS_KEY_ID exit 4)\r\n@exit 5\r\n",
+    )
+    .unwrap();
+    let out = exe(
+        &home,
+        &["exec", "--server", "r1", "--", "cmd", "/c", &z_path(&probe)],
+    );
+    assert_eq!(out.code, 4, "{out:#?}");
+
+    let got = dir.path().join("inner.txt");
+    let nested = dir.path().join("nested.cmd");
+    std::fs::write(
+        &nested,
+        format!(
+            "@{} env inner --shell cmd > {}\r\n@exit %ERRORLEVEL%\r\n",
+            z_path(&awsrole_exe()),
+            z_path(&got)
+        ),
+    )
+    .unwrap();
+    let out = exe(
+        &home,
+        &[
+            "exec",
+            "--server",
+            "r1",
+            "--",
+            "cmd",
+            "/c",
+            &z_path(&nested),
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:#?}");
+    let vars = in_cmd(&std::fs::read_to_string(&got).unwrap());
+    assert_eq!(
+        vars["AWS_ACCESS_KEY_ID"],
+        home.cached(&hop(&inner, None)).access_key_id
+    );
+    let outer_key = home.cached(&hop(&r1, None)).access_key_id;
+    let calls = moto().requests_where("AssumeRole", "RoleArn", &inner);
+    assert_eq!(calls.len(), 1);
+    let auth = calls[0].header("Authorization").unwrap_or_default();
+    assert!(auth.contains(&format!("Credential={outer_key}/")), "{auth}");
+}
