@@ -2,7 +2,8 @@
 //! loopback: `env` cold and warm, the cache shared with the Linux AWS CLI v1
 //! both ways (Wine's Z: drive is this file system), 16 concurrent processes
 //! making one AssumeRole per hop, `--shell cmd` output evaluated by Wine's
-//! cmd.exe, the calling cmd.exe detected, and `exec` exit codes.
+//! cmd.exe, the calling cmd.exe detected, `exec` exit codes, and `exec
+//! --server`'s endpoint read by a second awsrole.exe.
 //!
 //! Each run goes through `cmd /c "set USERPROFILE=...&& awsrole.exe ..."`:
 //! Wine sets USERPROFILE to its prefix's profile itself, and on Windows the
