@@ -4,6 +4,10 @@
 //! `tests/conformance_profiles.rs`):
 //! - home: `$HOME`; on Windows, if unset, `%USERPROFILE%`, then
 //!   `%HOMEDRIVE%%HOMEPATH%`. Empty variables count as unset.
+//! - The caches (`~/.aws/cli/cache`, `~/.aws/sso/cache`) are where the AWS
+//!   CLI's Python finds `~`: the same on Unix, but on Windows
+//!   `%USERPROFILE%`, then `%HOMEDRIVE%%HOMEPATH%`, never `$HOME` (Python
+//!   3.8 and later), so that both tools share one cache there too.
 //! - config: `$AWS_CONFIG_FILE`, else `<home>/.aws/config`;
 //!   credentials: `$AWS_SHARED_CREDENTIALS_FILE`, else `<home>/.aws/credentials`.
 //! - A leading `~` (alone, or followed by `/`, or `\` on Windows) in those two
@@ -31,7 +35,8 @@ pub enum Platform {
 
 #[derive(Clone, Debug)]
 pub struct Locations {
-    /// The user's home directory, if known (also used for `~/.aws/cli/cache`).
+    /// The home directory of the AWS CLI's caches (`~/.aws/cli/cache`,
+    /// `~/.aws/sso/cache`), if known: on Windows not `$HOME` (see above).
     pub home: Option<PathBuf>,
     pub config: PathBuf,
     pub credentials: PathBuf,
@@ -60,18 +65,23 @@ pub fn current_platform() -> Platform {
 /// Resolve the home directory and the two file paths from the environment.
 pub fn locate(getenv: crate::Getenv, platform: Platform) -> Locations {
     let var = |name: &str| getenv(name).filter(|v| !v.is_empty());
+    let windows_home = || {
+        var("USERPROFILE").or_else(|| match (var("HOMEDRIVE"), var("HOMEPATH")) {
+            (Some(drive), Some(path)) => Some(format!("{drive}{path}")),
+            _ => None,
+        })
+    };
     let home: Option<String> = var("HOME").or_else(|| match platform {
         Platform::Unix => None,
-        Platform::Windows => {
-            var("USERPROFILE").or_else(|| match (var("HOMEDRIVE"), var("HOMEPATH")) {
-                (Some(drive), Some(path)) => Some(format!("{drive}{path}")),
-                _ => None,
-            })
-        }
+        Platform::Windows => windows_home(),
     });
     let sep = match platform {
         Platform::Unix => "/",
         Platform::Windows => "\\",
+    };
+    let cache_home = match platform {
+        Platform::Unix => home.clone(),
+        Platform::Windows => windows_home(),
     };
     let default = |file: &str| {
         let base = home.as_deref().unwrap_or("~");
@@ -83,7 +93,7 @@ pub fn locate(getenv: crate::Getenv, platform: Platform) -> Locations {
         config: from_env("AWS_CONFIG_FILE").unwrap_or_else(|| default("config")),
         credentials: from_env("AWS_SHARED_CREDENTIALS_FILE")
             .unwrap_or_else(|| default("credentials")),
-        home: home.map(PathBuf::from),
+        home: cache_home.map(PathBuf::from),
     }
 }
 
@@ -204,6 +214,8 @@ fn read_one(path: &Path, have_home: bool) -> Result<Option<Vec<u8>>, LoadError> 
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // Windows does not open a folder as a file: say what it is.
+        Err(_) if path.is_dir() => return Err(fail(None, "is a directory, not a file".into())),
         Err(e) => return Err(fail(None, format!("cannot open: {e}"))),
     };
     let meta = file
@@ -276,6 +288,13 @@ mod tests {
         assert_eq!(l.config, PathBuf::from("C:\\Users\\u\\cfg"));
         assert_eq!(l.credentials, PathBuf::from("C:\\Users\\u\\"));
         assert_eq!(l.home, Some(PathBuf::from("C:\\Users\\u\\")));
+        // The caches follow Python's `~` on Windows: HOME is not looked at.
+        let l = locate_with(
+            &[("HOME", "C:\\msys"), ("USERPROFILE", "C:\\Users\\u")],
+            Platform::Windows,
+        );
+        assert_eq!(l.config, PathBuf::from("C:\\msys\\.aws\\config"));
+        assert_eq!(l.home, Some(PathBuf::from("C:\\Users\\u")));
     }
 
     #[test]

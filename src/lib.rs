@@ -1,7 +1,8 @@
 //! awsrole: resolve AWS role profiles, share the AWS CLI credential cache,
 //! print shell export lines.
 //!
-//! Layers, each using only those below it: `files` and `profile_file` read
+//! Layers, each using only those below it: `platform` (what differs between
+//! Unix and Windows) is below everything; `files` and `profile_file` read
 //! the config files; `chain` turns a profile into base credentials and role
 //! hops (pure); `cache`, `sts`, `mfa` and `source` get credentials;
 //! `resolve` runs a chain through them; `commands` (one file per
@@ -22,12 +23,12 @@ pub mod federation;
 pub mod files;
 pub mod hook_policy;
 pub mod mfa;
+pub mod platform;
 pub mod process_loop;
 pub mod profile_file;
 pub mod profile_spec;
 pub mod pyjson;
 pub mod resolve;
-#[cfg(unix)]
 pub mod server;
 pub mod shell;
 pub mod source;

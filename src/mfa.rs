@@ -240,7 +240,12 @@ mod tests {
         let none = |_: &str| None;
         let src = CodeSource {
             getenv: &none,
-            process: Some("echo 654321"),
+            // Windows: no shell, as botocore there; echo is cmd's.
+            process: Some(if cfg!(windows) {
+                "cmd /c echo 654321"
+            } else {
+                "echo 654321"
+            }),
             no_input: true,
         };
         assert_eq!(code("s", "p", &src).unwrap(), "654321");

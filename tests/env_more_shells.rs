@@ -159,6 +159,16 @@ fn role_credentials_round_trip_through_the_new_shells_and_formats() {
         }
     }
     assert_eq!(got, want, "cmd:\n{cmd}");
+    // And through Wine's real cmd.exe, `call`ed as the docs say.
+    let in_cmd = common::wine::cmd_call(&cmd, &[]);
+    for (name, value) in &want {
+        assert_eq!(
+            in_cmd.vars.get(name),
+            value.as_ref(),
+            "cmd.exe {name}:\n{cmd}"
+        );
+    }
+    assert_eq!(in_cmd.errorlevel, 0, "{}", in_cmd.stdout);
 
     let dotenv = ok(&home, &["r", "--format", "dotenv"]);
     let pairs = common::python_checker("dotenv_check.py", &dotenv).unwrap();

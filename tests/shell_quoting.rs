@@ -523,15 +523,22 @@ fn cmd_check(batch: &str) -> Result<serde_json::Value, String> {
     common::python_checker("cmd_check.py", batch)
 }
 
-/// cmd holds any value but the empty one and those with control characters;
-/// for those, `export` must refuse, naming the variable.
+/// What awsrole writes for cmd: a non-empty value of printable ASCII (cmd
+/// reads a batch file in the console's code page, so nothing else arrives
+/// unchanged).
+fn cmd_holdable(v: &str) -> bool {
+    !v.is_empty() && v.chars().all(|c| (' '..='~').contains(&c))
+}
+
+/// cmd holds any value but the empty one and those with control characters
+/// or non-ASCII; for those, `export` must refuse, naming the variable.
 fn check_cmd(values: &[String]) -> Result<(), TestCaseError> {
     let cmd = ShellKind::Cmd.shell();
     let mut script = String::new();
     let mut expected = Vec::new();
     for (i, v) in values.iter().enumerate() {
         let name = format!("V{i}");
-        let holdable = !v.is_empty() && !v.chars().any(|c| c.is_ascii_control());
+        let holdable = cmd_holdable(v);
         match cmd.export(&name, v) {
             Ok(stmt) => {
                 prop_assert!(holdable, "{:?} accepted as {:?}", v, stmt);
@@ -560,6 +567,74 @@ fn fixed_corpus_parses_in_the_cmd_grammar() {
 #[test]
 fn adversarial_values_parse_in_the_cmd_grammar() {
     runner().run(&batch(), |values| check_cmd(&values)).unwrap();
+}
+
+/// The same values through Wine's real cmd.exe: the batch file is `call`ed
+/// and `set` lists what cmd then holds (read back as UTF-16); every value
+/// comes back exactly, the removed variable is gone and ERRORLEVEL is 0.
+fn check_cmd_in_wine(values: &[String]) -> Result<(), TestCaseError> {
+    let cmd = ShellKind::Cmd.shell();
+    let mut script = String::new();
+    let mut expected = HashMap::new();
+    for (i, v) in values.iter().enumerate() {
+        // The `_` ends the name: `set` lists by prefix, cmd's names ignore case.
+        let name = format!("AWSROLE_V{i}_");
+        match cmd.export(&name, v) {
+            Ok(stmt) => {
+                prop_assert!(cmd_holdable(v), "{:?} accepted as {:?}", v, stmt);
+                script += &stmt;
+                expected.insert(name, v.clone());
+            }
+            Err(e) => {
+                prop_assert!(!cmd_holdable(v), "{:?} refused: {}", v, e);
+                prop_assert_eq!(&e.name, &name);
+                prop_assert!(e.to_string().contains(&name));
+            }
+        }
+    }
+    script += &cmd.render(&[("AWSROLE_GONE", None)]).unwrap();
+    let got = common::wine::cmd_call(&script, &[("AWSROLE_GONE", "x")]);
+    let ours: HashMap<String, String> = got
+        .vars
+        .iter()
+        .filter(|(k, _)| k.starts_with("AWSROLE_"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    prop_assert_eq!(
+        ours,
+        expected,
+        "batch:\n{}\ncmd said:\n{}",
+        script,
+        got.stdout
+    );
+    prop_assert_eq!(got.errorlevel, 0);
+    Ok(())
+}
+
+#[test]
+fn fixed_corpus_round_trips_in_wine_cmd() {
+    check_cmd_in_wine(&fixed_corpus()).unwrap();
+}
+
+#[test]
+fn adversarial_values_round_trip_in_wine_cmd() {
+    runner()
+        .run(&batch(), |values| check_cmd_in_wine(&values))
+        .unwrap();
+}
+
+/// A failed `env`'s line leaves its status as the batch file's ERRORLEVEL
+/// (cmd's exit status when run as `cmd /c FILE`), and a `call` of it fails.
+/// Wine 8.0's `call` turns any non-zero level into 1 (Windows keeps it).
+#[test]
+fn a_failed_env_sets_errorlevel_in_wine_cmd() {
+    let cmd = ShellKind::Cmd.shell();
+    for status in [1u8, 3, 255] {
+        let code = common::wine::cmd_status(&cmd.failure(status));
+        assert_eq!(code, i32::from(status));
+        let got = common::wine::cmd_call(&cmd.failure(status), &[]);
+        assert_ne!(got.errorlevel, 0, "{}", got.stdout);
+    }
 }
 
 #[test]

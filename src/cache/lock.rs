@@ -3,12 +3,12 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::Cache;
 use super::trust::{Untrusted, open_own_file};
+use crate::platform;
 
 impl Cache {
     /// The lock for a refresh. An I/O failure (a read-only or full HOME) is
@@ -93,14 +93,9 @@ impl Cache {
 /// every refresh.
 fn open_lock_file(path: &Path) -> io::Result<File> {
     for _ in 0..8 {
-        match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-            .open(path)
-        {
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create_new(true);
+        match platform::no_follow(platform::private_file(&mut opts)).open(path) {
             Ok(f) => return Ok(f),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
@@ -123,10 +118,9 @@ fn open_lock_file(path: &Path) -> io::Result<File> {
 /// but only the exact text an awsrole writes is repeated (its PID);
 /// anything else is "another process".
 pub fn lock_holder(file: &File) -> String {
-    use std::os::unix::fs::FileExt;
     // read_at: the file offset stays at 0 for our own write later.
     let mut text = [0u8; 120];
-    let n = file.read_at(&mut text, 0).unwrap_or(0);
+    let n = platform::read_at(file, &mut text, 0).unwrap_or(0);
     let pid = std::str::from_utf8(&text[..n])
         .ok()
         .and_then(|t| t.strip_prefix("awsrole process "))

@@ -7,9 +7,8 @@ mod lock;
 mod single_flight;
 mod trust;
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
@@ -18,12 +17,14 @@ use sha1::{Digest, Sha1};
 
 use crate::chain::RoleHop;
 use crate::creds::Credentials;
+use crate::platform;
 use crate::pyjson::{Py, dumps};
 use crate::timefmt::{format_utc, parse_expiration};
 
 pub use lifetime::{DEFAULT_SESSION, Lifetime};
 pub use lock::{KeyLock, LockError, lock_holder};
 pub use single_flight::{Entry, Kind, Miss, lock_timeout, lookup, refresh, single_flight};
+#[cfg(unix)]
 pub use trust::geteuid;
 use trust::{Untrusted, open_own_file};
 
@@ -307,16 +308,15 @@ impl Cache {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
             }
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&tmp)?;
+            let mut opts = OpenOptions::new();
+            opts.write(true).create_new(true);
+            let mut f = platform::private_file(&mut opts).open(&tmp)?;
             f.write_all(body.as_bytes())?;
             f.sync_all()?;
-            fs::rename(&tmp, self.entry_path(key))?;
+            // Windows: retried while a scanner holds the entry open.
+            platform::replace(&tmp, &self.entry_path(key))?;
             // The rename is durable once the folder is synced.
-            File::open(&self.dir)?.sync_all()
+            platform::sync_dir(&self.dir)
         })();
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
@@ -325,10 +325,7 @@ impl Cache {
     }
 
     pub(crate) fn ensure_dir(&self) -> io::Result<()> {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)
+        platform::create_private_dir(&self.dir)
     }
 }
 
@@ -378,10 +375,13 @@ mod tests {
         let cache = Cache::new(dir.path().join("cli/cache"));
         cache.write("k", &sample().to_cache_json()).unwrap();
         assert_eq!(cache.read("k"), Some(sample().credentials));
-        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        use std::os::unix::fs::PermissionsExt;
-        assert_eq!(mode(&cache.entry_path("k")), 0o600);
-        assert_eq!(mode(cache.dir()), 0o700);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&cache.entry_path("k")), 0o600);
+            assert_eq!(mode(cache.dir()), 0o700);
+        }
         let names: Vec<_> = fs::read_dir(cache.dir())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -467,6 +467,7 @@ mod tests {
         assert!(cache.read_role("m", Some(mine)).is_some());
     }
 
+    #[cfg(unix)]
     #[test]
     fn nothing_is_read_from_or_written_into_a_folder_others_may_write() {
         use std::os::unix::fs::PermissionsExt;

@@ -5,14 +5,22 @@
 //! us alone (or sticky): whoever may rename entries in it could hand us
 //! another role's credentials.
 
+//!
+//! On Windows there are no modes: a file must be a regular file (a link
+//! is opened as itself and refused), and the folder's ACL is made the
+//! current user's alone when awsrole creates it (see `platform`).
+
 use std::fs::{File, Metadata, OpenOptions};
 use std::io;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+#[cfg(unix)]
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use crate::platform;
+
+#[cfg(unix)]
 pub fn geteuid() -> u32 {
-    // SAFETY: geteuid(2) has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
+    platform::user_id()
 }
 
 /// Why a file was not used.
@@ -24,16 +32,15 @@ pub enum Untrusted {
 /// Open an existing file (read, or read and write) only if it is a regular
 /// file owned by the effective user and not writable by group or others.
 pub fn open_own_file(path: &Path, write: bool) -> Result<File, Untrusted> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(write)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+    let file = platform::no_follow(OpenOptions::new().read(true).write(write))
         .open(path)
-        .map_err(|e| match e.raw_os_error() {
+        .map_err(|e| match e {
             _ if e.kind() == io::ErrorKind::NotFound => Untrusted::Missing,
-            Some(libc::ELOOP) => Untrusted::Refused("it is a symbolic link".into()),
+            _ if platform::is_link_error(&e) => Untrusted::Refused("it is a symbolic link".into()),
             // A FIFO without a reader, opened for writing.
-            Some(libc::ENXIO) => Untrusted::Refused("it is not a regular file".into()),
+            _ if platform::is_fifo_error(&e) => {
+                Untrusted::Refused("it is not a regular file".into())
+            }
             _ => Untrusted::Refused(e.to_string()),
         })?;
     let meta = file
@@ -48,6 +55,16 @@ pub fn check_own_file(meta: &Metadata) -> Result<(), String> {
     if !meta.file_type().is_file() {
         return Err("it is not a regular file".into());
     }
+    check_owner(meta)
+}
+
+#[cfg(windows)]
+fn check_owner(_meta: &Metadata) -> Result<(), String> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn check_owner(meta: &Metadata) -> Result<(), String> {
     let me = geteuid();
     if meta.uid() != me {
         return Err(format!(
@@ -77,6 +94,16 @@ pub fn check_dir(dir: &Path) -> Option<String> {
     if !meta.is_dir() {
         return Some(format!("it is not a folder; remove it: rm {shown}"));
     }
+    check_dir_owner(&meta, &shown)
+}
+
+#[cfg(windows)]
+fn check_dir_owner(_meta: &Metadata, _shown: &str) -> Option<String> {
+    None
+}
+
+#[cfg(unix)]
+fn check_dir_owner(meta: &Metadata, shown: &str) -> Option<String> {
     let me = geteuid();
     if meta.uid() != me {
         return Some(format!(
@@ -106,7 +133,7 @@ fn shell_word(s: &str) -> String {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

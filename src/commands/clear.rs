@@ -15,7 +15,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::Getenv;
@@ -174,15 +173,11 @@ fn remove_key(dir: &Path, key: &str) -> Result<Vec<PathBuf>, String> {
     let tmp = dir.join(format!("{key}.json.awsrole-tmp"));
     // Never through a link, never blocking on a FIFO: whatever is not a
     // regular file at the lock name is only unlinked.
-    let lock = match OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(&lock_path)
-    {
+    let lock = match crate::platform::no_follow(OpenOptions::new().read(true)).open(&lock_path) {
         Ok(f) if f.metadata().is_ok_and(|m| m.is_file()) => Some(f),
         Ok(_) => None,
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => None,
+        Err(e) if crate::platform::is_link_error(&e) => None,
         Err(e) => return Err(format!("cannot open {}: {e}", lock_path.display())),
     };
     if let Some(f) = &lock {

@@ -2,6 +2,10 @@
 //! replace this process with COMMAND (execvp), the credentials in its
 //! environment.
 //!
+//! On Windows, which cannot replace a process, awsrole starts the command,
+//! waits and exits with its exit code, ignoring Ctrl+C meanwhile (see
+//! `platform::exec`).
+//!
 //! Because the process is replaced, the command keeps awsrole's PID, its
 //! terminal and its place in the job; signals reach it directly and its exit
 //! status is the one the caller sees. awsrole prints nothing on stdout, and
@@ -21,7 +25,6 @@
 
 use std::convert::Infallible;
 use std::io;
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use crate::Getenv;
@@ -84,8 +87,8 @@ pub fn run(args: &ExecCli, getenv: Getenv) -> Result<Infallible, Error> {
     for name in REMOVED {
         cmd.env_remove(name);
     }
-    // Only returns if the exec failed.
-    let err = cmd.exec();
+    // Only returns if the exec failed (Windows: waits and exits).
+    let err = crate::platform::exec(&mut cmd);
     let shown = program.to_string_lossy();
     let (code, why) = describe_exec_error(&err);
     eprintln!("awsrole: error: cannot run `{shown}`: {why}");

@@ -15,11 +15,14 @@
 
 mod http;
 mod store;
+#[cfg(unix)]
+mod supervise;
+#[cfg(windows)]
+#[path = "supervise_windows.rs"]
 mod supervise;
 
 use std::convert::Infallible;
 use std::ffi::OsString;
-use std::io::Read;
 use std::net::TcpListener;
 use std::process::Command;
 use std::sync::Arc;
@@ -145,8 +148,11 @@ fn role_of(profile: &str, getenv: crate::Getenv) -> String {
 /// `n` bytes from the OS's random source, as hex (2n characters).
 fn random_hex(n: usize) -> Result<String, Error> {
     let mut bytes = vec![0u8; n];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| Error::new(Status::Failure, format!("cannot read /dev/urandom: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| {
+        Error::new(
+            Status::Failure,
+            format!("cannot read the system's random source: {e}"),
+        )
+    })?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

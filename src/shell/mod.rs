@@ -177,15 +177,8 @@ pub fn from_process_name(name: &str) -> Option<ShellKind> {
     }
 }
 
-#[cfg(target_os = "linux")]
 fn parent_process_name() -> Option<String> {
-    let ppid = std::os::unix::process::parent_id();
-    std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn parent_process_name() -> Option<String> {
-    None
+    crate::platform::parent_process_name()
 }
 
 #[cfg(test)]

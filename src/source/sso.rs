@@ -54,7 +54,8 @@ impl Source for Sso<'_> {
             region: region.to_string(),
             scopes: None,
         };
-        let home = (cx.getenv)("HOME").filter(|h| !h.is_empty()).ok_or_else(|| {
+        let locations = crate::files::locate(cx.getenv, crate::files::current_platform());
+        let home = locations.home.ok_or_else(|| {
             Error::new(
                 Status::Config,
                 format!(
@@ -63,12 +64,7 @@ impl Source for Sso<'_> {
             )
         })?;
         let net = cx.net()?;
-        let token = crate::sso::refresh::access_token(
-            &sso_session,
-            std::path::Path::new(&home),
-            cx.getenv,
-            net,
-        )?;
+        let token = crate::sso::refresh::access_token(&sso_session, &home, cx.getenv, net)?;
         crate::sso::portal::role_credentials(&sso_session, account, role, &token, cx.getenv, net)
     }
 }

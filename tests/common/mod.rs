@@ -20,6 +20,7 @@ pub mod shells;
 pub mod sso_oidc;
 pub mod stress;
 pub mod tmux;
+pub mod wine;
 
 pub use checkers::python_checker;
 pub use home::TestHome;

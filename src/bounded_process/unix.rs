@@ -1,82 +1,13 @@
-//! Run a helper command from a profile (`credential_process`,
-//! `mfa_process`) through `sh -c`, within bounds: a time limit (the whole
-//! process group is killed when it passes), a cap on what its standard
-//! output may hold, and a cap on the standard error kept for a message.
-//! Commands are named by their first word only: arguments may hold tokens.
+//! Unix: `sh -c` in its own process group, read with `poll`, the group
+//! killed when a bound is passed.
 
 use std::io::{self, Read};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub struct Limits {
-    pub timeout: Duration,
-    /// More than this on stdout is an error (and the process is killed).
-    pub max_stdout: usize,
-    /// Only this much of stderr is kept; the rest is read and dropped.
-    pub max_stderr: usize,
-}
-
-pub struct Outcome {
-    pub status: ExitStatus,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-}
-
-#[derive(Debug)]
-pub enum Failure {
-    Start(io::Error),
-    TimedOut(Duration),
-    TooLarge(usize),
-    Io(io::Error),
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Start(e) => write!(f, "cannot start it: {e}"),
-            Failure::TimedOut(t) => write!(
-                f,
-                "no answer within {}s; it was stopped (with every process it started)",
-                t.as_secs()
-            ),
-            Failure::TooLarge(n) => write!(
-                f,
-                "it printed more than {} KiB on standard output; it was stopped",
-                n / 1024
-            ),
-            Failure::Io(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-/// The first word of `command` (its program), as messages name it.
-pub fn program(command: &str) -> String {
-    let c = command.trim_start();
-    let word = match c.chars().next() {
-        Some(q @ ('\'' | '"')) => c[1..].split(q).next().unwrap_or(""),
-        _ => c.split_whitespace().next().unwrap_or(""),
-    };
-    let shown: String = word.chars().filter(|c| !c.is_control()).take(200).collect();
-    format!("`{shown}` (arguments not shown)")
-}
-
-/// What a process said on stderr, fit for a one-line message: printable
-/// text, lines joined, at most `max` bytes.
-pub fn quote_stderr(stderr: &[u8], max: usize) -> String {
-    let text = String::from_utf8_lossy(&stderr[..stderr.len().min(max)]);
-    let mut out: String = text
-        .trim()
-        .chars()
-        .map(|c| if c == '\n' { ' ' } else { c })
-        .filter(|c| !c.is_control())
-        .collect();
-    if stderr.len() > max {
-        out.push_str(" [...]");
-    }
-    out
-}
+use super::{Failure, Limits, Outcome};
 
 /// Run `sh -c command`. `stderr_to_us` passes its stderr through (it may
 /// talk to the user); otherwise it is captured. `terminal`: it may use the
@@ -274,57 +205,5 @@ impl Drop for Foreground {
             libc::signal(libc::SIGTTOU, old);
             libc::close(self.fd);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn limits(secs: u64) -> Limits {
-        Limits {
-            timeout: Duration::from_secs(secs),
-            max_stdout: 64 * 1024,
-            max_stderr: 100,
-        }
-    }
-
-    #[test]
-    fn output_is_collected_and_stderr_capped() {
-        let o = run(
-            "echo out; yes e | head -c 100000 >&2",
-            &[],
-            false,
-            false,
-            &limits(10),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert!(o.status.success());
-        assert_eq!(o.stdout, b"out\n");
-        assert_eq!(o.stderr.len(), 101);
-        assert!(quote_stderr(&o.stderr, 100).ends_with("[...]"));
-    }
-
-    #[test]
-    fn a_hanging_group_is_killed_in_time() {
-        let started = Instant::now();
-        let e = run("sleep 1000 & sleep 1000", &[], false, false, &limits(1)).err();
-        assert!(matches!(e, Some(Failure::TimedOut(_))), "{e:?}");
-        assert!(started.elapsed() < Duration::from_secs(5));
-    }
-
-    #[test]
-    fn a_flood_on_stdout_is_stopped() {
-        let e = run("yes", &[], false, false, &limits(10)).err();
-        assert!(matches!(e, Some(Failure::TooLarge(_))), "{e:?}");
-    }
-
-    #[test]
-    fn programs_are_named_without_arguments() {
-        assert_eq!(
-            program("'/opt/my tool' --token s3cr3t"),
-            "`/opt/my tool` (arguments not shown)"
-        );
-        assert_eq!(program("vault read x"), "`vault` (arguments not shown)");
     }
 }
