@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::federation::{MAX_SESSION, MIN_SESSION};
 use crate::resolve;
 use crate::shell::{Format, ShellKind};
 
@@ -56,8 +57,8 @@ pub enum Command {
     /// Open the AWS console signed in with a profile's credentials
     ///
     /// Resolves PROFILE like `env`, exchanges the credentials for a sign-in token at the federation endpoint of the role's partition (aws, aws-cn, aws-us-gov; AWSROLE_FEDERATION_URL replaces it) and opens the login URL with $BROWSER, else xdg-open or open. An IAM user's long-term keys are first exchanged for GetFederationToken credentials (allow-all policy: the session may do what the user may); a user profile with mfa_serial is refused, since GetFederationToken takes no MFA code. The URL signs anyone in who has it: it never goes to stderr or --verbose.
-    #[command(after_help = crate::commands::console::CONSOLE_EXAMPLES)]
-    Console(crate::commands::console::ConsoleCli),
+    #[command(after_help = CONSOLE_EXAMPLES)]
+    Console(ConsoleCli),
 
     /// List every profile: kind, source chain, MFA, region, cached credentials
     ///
@@ -491,3 +492,79 @@ pub const LOGOUT_EXAMPLES: &str = "\
 Examples:
   awsrole logout dev                    forget the sign-in of profile dev's session
   awsrole logout --all                  forget every IAM Identity Center sign-in";
+
+// ------------------------------------------------------------------ console
+
+pub const CONSOLE_EXAMPLES: &str = "\
+Examples:
+  awsrole console marketingadmin
+  awsrole console prod --service s3 --region eu-west-1
+  awsrole console prod --duration 4h
+  awsrole console --role-arn arn:aws:iam::123456789012:role/ReadOnly --source-profile base
+  awsrole console prod --print | pbcopy       the URL signs anyone in: handle it as a secret
+
+Exit status: 0 once the browser was started (or the URL printed); as `env` otherwise.";
+
+#[derive(Args, Debug)]
+pub struct ConsoleCli {
+    /// Profile to sign in with [default: $AWS_PROFILE, then $AWS_DEFAULT_PROFILE, then `default`]
+    #[arg(conflicts_with = "role_arn")]
+    pub profile: Option<String>,
+
+    /// Print the login URL on stdout instead of opening a browser
+    #[arg(long)]
+    pub print: bool,
+
+    /// Open this service's console (e.g. s3, ec2, iam) instead of the console home
+    #[arg(long, value_name = "NAME", conflicts_with = "destination", value_parser = parse_service)]
+    pub service: Option<String>,
+
+    /// Open this console URL after signing in
+    #[arg(long, value_name = "URL", value_parser = parse_destination)]
+    pub destination: Option<String>,
+
+    /// Console session length, 15m to 12h (role credentials not chained; IAM users: the federation token's)
+    #[arg(long, value_name = "DURATION", value_parser = parse_session)]
+    pub duration: Option<Duration>,
+
+    #[command(flatten)]
+    pub role: RoleArgs,
+
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+}
+
+fn parse_session(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 1h, 12h)"))?;
+    if d < MIN_SESSION || d > MAX_SESSION {
+        return Err("a console session lasts 15m (900 s) to 12h (43200 s)".to_string());
+    }
+    Ok(d)
+}
+
+fn parse_service(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    ok.then(|| s.to_string())
+        .ok_or_else(|| "a console service name, such as s3, ec2 or cloudwatch".to_string())
+}
+
+fn parse_destination(s: &str) -> Result<String, String> {
+    (s.starts_with("https://") || s.starts_with("http://"))
+        .then(|| s.to_string())
+        .ok_or_else(|| "an https:// URL of the console".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn console_session_lengths_are_bounded() {
+        assert!(parse_session("14m").is_err());
+        assert!(parse_session("13h").is_err());
+        assert_eq!(parse_session("12h").unwrap().as_secs(), 43200);
+        assert!(parse_service("s3").is_ok() && parse_service("S3/x").is_err());
+    }
+}
