@@ -1,5 +1,5 @@
 //! Crashes: `awsrole env --refresh` SIGKILLed at random points while it
-//! refreshes (startup, lock, STS call, temp write, fsync, rename), hundreds
+//! refreshes (startup, lock, STS call, temp write, rename), hundreds
 //! of times, never leaves a cache file that awsrole or the AWS CLI cannot
 //! parse, never more than one temp file (of one entry's size), and never a
 //! lock that blocks the next process.

@@ -289,8 +289,22 @@ impl Cache {
     }
 
     /// Replace an entry atomically: temp file in the same folder (0600),
-    /// write, fsync, rename. A reader sees the old file or the new one.
+    /// write, rename. A reader sees the old file or the new one. No fsync:
+    /// an entry is a copy of what STS can give again, and one lost or torn
+    /// by a power cut reads as a miss, here and in the AWS CLI (which never
+    /// syncs its cache). Two fsyncs per hop cost 0.7 ms on a quiet disk and
+    /// up to hundreds under load, on the path between a chain's hops.
     pub fn write(&self, key: &str, body: &str) -> io::Result<()> {
+        self.replace(key, body, false)
+    }
+
+    /// [`Cache::write`], made durable (file and folder synced): for what
+    /// only the user can give again, the SSO token from a browser login.
+    pub fn write_durable(&self, key: &str, body: &str) -> io::Result<()> {
+        self.replace(key, body, true)
+    }
+
+    fn replace(&self, key: &str, body: &str, durable: bool) -> io::Result<()> {
         self.ensure_dir()?;
         if !self.usable() {
             return Err(io::Error::other(
@@ -312,11 +326,15 @@ impl Cache {
             opts.write(true).create_new(true);
             let mut f = platform::private_file(&mut opts).open(&tmp)?;
             f.write_all(body.as_bytes())?;
-            f.sync_all()?;
+            if durable {
+                f.sync_all()?;
+            }
             // Windows: retried while a scanner holds the entry open.
             platform::replace(&tmp, &self.entry_path(key))?;
-            // The rename is durable once the folder is synced.
-            platform::sync_dir(&self.dir)
+            if durable {
+                platform::sync_dir(&self.dir)?;
+            }
+            Ok(())
         })();
         if result.is_err() {
             let _ = fs::remove_file(&tmp);

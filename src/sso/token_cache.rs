@@ -205,11 +205,11 @@ impl TokenCache {
     }
 
     pub fn write_token(&self, key: &str, token: &Token) -> io::Result<()> {
-        self.files.write(key, &token.to_json())
+        self.files.write_durable(key, &token.to_json())
     }
 
     pub fn write_registration(&self, key: &str, r: &Registration) -> io::Result<()> {
-        self.files.write(key, &r.to_json())
+        self.files.write_durable(key, &r.to_json())
     }
 
     /// The per-file lock for `key` (`<key>.lock` beside it).
