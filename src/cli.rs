@@ -8,6 +8,8 @@ use crate::federation::{MAX_SESSION, MIN_SESSION};
 use crate::resolve;
 use crate::shell::{Format, ShellKind};
 
+pub mod quick;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "awsrole",
