@@ -24,7 +24,6 @@
 //! says which profile it came from.
 
 use std::convert::Infallible;
-use std::io;
 use std::process::Command;
 
 use crate::Getenv;
@@ -34,11 +33,6 @@ use crate::{exports, resolve};
 
 /// Removed from the command's environment (see the module documentation).
 pub const REMOVED: [&str; 2] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
-
-/// Exit status when the command is not found (as in POSIX shells).
-pub const NOT_FOUND: i32 = 127;
-/// Exit status when the command exists but cannot be run.
-pub const CANNOT_RUN: i32 = 126;
 
 /// Returns only on failure. A failure to resolve the profile is an `Error`
 /// (exit 1-6); a failure to start the command exits here with 127 or 126.
@@ -89,22 +83,5 @@ pub fn run(args: &ExecCli, getenv: Getenv) -> Result<Infallible, Error> {
     }
     // Only returns if the exec failed (Windows: waits and exits).
     let err = crate::platform::exec(&mut cmd);
-    let shown = program.to_string_lossy();
-    let (code, why) = describe_exec_error(&err);
-    eprintln!("awsrole: error: cannot run `{shown}`: {why}");
-    std::process::exit(code);
-}
-
-fn describe_exec_error(err: &io::Error) -> (i32, String) {
-    match err.kind() {
-        io::ErrorKind::NotFound => (
-            NOT_FOUND,
-            "command not found (check its name and PATH)".to_string(),
-        ),
-        io::ErrorKind::PermissionDenied => (
-            CANNOT_RUN,
-            format!("{err} (is it executable, and not a directory?)"),
-        ),
-        _ => (CANNOT_RUN, err.to_string()),
-    }
+    crate::platform::exit_cannot_run(program, &err)
 }

@@ -38,11 +38,6 @@ const HANDLED: [libc::c_int; 6] = [
     libc::SIGUSR2,
 ];
 
-/// Exit status when the command is not found (as in POSIX shells), and
-/// when it cannot be run.
-const NOT_FOUND: i32 = 127;
-const CANNOT_RUN: i32 = 126;
-
 /// The blocked signal set, taken by [`run`]'s signal thread.
 pub struct Signals {
     set: libc::sigset_t,
@@ -78,14 +73,7 @@ pub fn run(mut cmd: Command, program: &OsStr, signals: Signals) -> Result<Infall
     }
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(e) => {
-            let (code, why) = describe_spawn_error(&e);
-            eprintln!(
-                "awsrole: error: cannot run `{}`: {why}",
-                program.to_string_lossy()
-            );
-            std::process::exit(code);
-        }
+        Err(e) => crate::platform::exit_cannot_run(program, &e),
     };
     let pid = child.id() as libc::pid_t;
     // Held while signalling: once set, the PID may belong to another process.
@@ -103,20 +91,6 @@ pub fn run(mut cmd: Command, program: &OsStr, signals: Signals) -> Result<Infall
         std::process::exit(Status::Failure as i32)
     });
     exit_like(status)
-}
-
-fn describe_spawn_error(err: &io::Error) -> (i32, String) {
-    match err.kind() {
-        io::ErrorKind::NotFound => (
-            NOT_FOUND,
-            "command not found (check its name and PATH)".to_string(),
-        ),
-        io::ErrorKind::PermissionDenied => (
-            CANNOT_RUN,
-            format!("{err} (is it executable, and not a directory?)"),
-        ),
-        _ => (CANNOT_RUN, err.to_string()),
-    }
 }
 
 /// Returns once the child has exited, leaving it to be reaped.

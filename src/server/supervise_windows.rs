@@ -5,15 +5,9 @@
 
 use std::convert::Infallible;
 use std::ffi::OsStr;
-use std::io;
 use std::process::Command;
 
 use crate::error::Error;
-
-/// Exit status when the command is not found, and when it cannot be run
-/// (as on Unix).
-const NOT_FOUND: i32 = 127;
-const CANNOT_RUN: i32 = 126;
 
 /// Nothing to block on Windows.
 pub struct Signals;
@@ -25,16 +19,5 @@ pub fn block_signals() -> Signals {
 /// Starts the command, waits for it, then exits with its exit code.
 pub fn run(mut cmd: Command, program: &OsStr, _signals: Signals) -> Result<Infallible, Error> {
     let err = crate::platform::exec(&mut cmd);
-    let (code, why) = match err.kind() {
-        io::ErrorKind::NotFound => (
-            NOT_FOUND,
-            "command not found (check its name and PATH)".to_string(),
-        ),
-        _ => (CANNOT_RUN, err.to_string()),
-    };
-    eprintln!(
-        "awsrole: error: cannot run `{}`: {why}",
-        program.to_string_lossy()
-    );
-    std::process::exit(code);
+    crate::platform::exit_cannot_run(program, &err)
 }
