@@ -6,7 +6,7 @@
 //! Commands are named by their first word only: arguments may hold tokens.
 
 use std::io;
-use std::process::ExitStatus;
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 #[cfg(unix)]
@@ -17,6 +17,25 @@ pub use unix::run;
 mod windows;
 #[cfg(windows)]
 pub use windows::run;
+
+/// The command's environment and standard streams: stdin from the terminal
+/// or empty, stdout read by us, stderr to ours or read by us.
+fn set_up(cmd: &mut Command, env: &[(&str, &str)], stderr_to_us: bool, terminal: bool) {
+    let stdin = if terminal {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    };
+    let stderr = if stderr_to_us {
+        Stdio::inherit()
+    } else {
+        Stdio::piped()
+    };
+    cmd.envs(env.iter().copied())
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(stderr);
+}
 
 pub struct Limits {
     pub timeout: Duration,

@@ -4,7 +4,7 @@
 use std::io::{self, Read};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use super::{Failure, Limits, Outcome};
@@ -24,21 +24,8 @@ pub fn run(
 ) -> Result<Outcome, Failure> {
     let tty = if terminal { Foreground::open() } else { None };
     let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(command)
-        .envs(env.iter().copied())
-        .stdin(if terminal {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(if stderr_to_us {
-            Stdio::inherit()
-        } else {
-            Stdio::piped()
-        })
-        .process_group(0);
+    cmd.arg("-c").arg(command).process_group(0);
+    super::set_up(&mut cmd, env, stderr_to_us, terminal);
     if let Some(fd) = tty.as_ref().map(|t| t.fd) {
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {

@@ -5,7 +5,7 @@
 
 use std::io::Read;
 use std::os::windows::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -85,18 +85,7 @@ pub fn run(
     if !rest.is_empty() {
         cmd.raw_arg(rest);
     }
-    cmd.envs(env.iter().copied())
-        .stdin(if terminal {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(if stderr_to_us {
-            Stdio::inherit()
-        } else {
-            Stdio::piped()
-        });
+    super::set_up(&mut cmd, env, stderr_to_us, terminal);
     let mut child = cmd.spawn().map_err(Failure::Start)?;
     let deadline = Instant::now() + limits.timeout;
     let (tx, rx) = mpsc::channel();
