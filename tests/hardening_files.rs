@@ -281,29 +281,10 @@ fn fifo_in_place_of_a_cache_entry_does_not_block() {
     let (home, role, entry) = role_home("fifo");
     let made = Command::new("mkfifo").arg(&entry).status().unwrap();
     assert!(made.success());
-    let mut child = home
-        .cmd()
-        .args(["env", "r", "--shell", "bash"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("awsrole blocked on a FIFO in the cache");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let o = child.wait_with_output().unwrap();
-    let out = Output {
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        code: o.status.code().unwrap_or(-1),
-    };
-    common::capture::record("awsrole", &out.stdout, &out.stderr);
+    let mut cmd = home.cmd();
+    cmd.args(["env", "r", "--shell", "bash"]);
+    let out = common::run_within(&mut cmd, Duration::from_secs(20))
+        .expect("awsrole blocked on a FIFO in the cache");
     assert!(out.stderr.contains("not a regular file"), "{out:#?}");
     assert_replaced_by_own_file(&home, &out, &entry, &role);
 }

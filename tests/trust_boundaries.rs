@@ -297,30 +297,12 @@ fn an_entry_swapped_with_a_fifo_never_hangs_a_reader() {
     let started = Instant::now();
     let (mut done, mut met_fifo) = (0, 0);
     while done < runs || swaps.load(Ordering::Relaxed) < min_swaps {
-        let mut child = home
-            .cmd()
-            .args(["env", "r", "--shell", "bash", "--no-input"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let t = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if t.elapsed() > Duration::from_secs(20) {
-                let _ = child.kill();
-                stop.store(true, Ordering::Relaxed);
-                panic!("awsrole hung on an entry swapped with a FIFO (run {done})");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        let o = child.wait_with_output().unwrap();
-        let out = Output {
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-            code: o.status.code().unwrap_or(-1),
+        let mut cmd = home.cmd();
+        cmd.args(["env", "r", "--shell", "bash", "--no-input"]);
+        let Some(out) = common::run_within(&mut cmd, Duration::from_secs(20)) else {
+            stop.store(true, Ordering::Relaxed);
+            panic!("awsrole hung on an entry swapped with a FIFO (run {done})");
         };
-        common::capture::record("awsrole", &out.stdout, &out.stderr);
         assert_eq!(out.code, 0, "{out:#?}");
         assert!(out.stdout.contains("AWS_SECRET_ACCESS_KEY"));
         if out.stderr.contains("not a regular file") {

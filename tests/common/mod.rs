@@ -93,6 +93,37 @@ impl Output {
     }
 }
 
+/// [`run`], but killed after `limit`: `None` when it did not finish in time.
+pub fn run_within(cmd: &mut Command, limit: std::time::Duration) -> Option<Output> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let o = child.wait_with_output().unwrap();
+    let out = Output {
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        code: o.status.code().unwrap_or(-1),
+    };
+    capture::record(
+        &cmd.get_program().to_string_lossy(),
+        &out.stdout,
+        &out.stderr,
+    );
+    Some(out)
+}
+
 /// Runs `cmd` to completion with stdin null, capturing stdout and stderr.
 #[track_caller]
 pub fn run(cmd: &mut Command) -> Output {
