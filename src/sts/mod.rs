@@ -18,6 +18,7 @@ use crate::error::{Error, Status};
 
 mod foreign;
 pub mod proxy;
+pub mod roots;
 pub mod transport;
 mod wording;
 
@@ -134,7 +135,7 @@ impl Sts {
     /// profile setting.
     pub fn start(target: Target, getenv: crate::Getenv) -> Result<Sts, Error> {
         let net = NetSettings::read(getenv, target.ca_bundle.as_ref());
-        let (http, direct, last_proxy) = transport::clients(&net)?;
+        let (http, direct, last_proxy) = transport::clients(&net, getenv)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -81,9 +81,18 @@ impl NetSettings {
 }
 
 /// The TLS trust: the system's roots, or only the bundle's certificates.
-fn tls_context(bundle: Option<&Bundle>) -> Result<TlsContext, Error> {
+fn tls_context(bundle: Option<&Bundle>, getenv: Getenv) -> Result<TlsContext, Error> {
     let Some(bundle) = bundle else {
-        return Ok(TlsContext::default());
+        let Some(pem) = super::roots::system_bundle(getenv) else {
+            return Ok(TlsContext::default());
+        };
+        let store = TrustStore::empty()
+            .with_native_roots(false)
+            .with_pem_certificate(pem);
+        return TlsContext::builder()
+            .with_trust_store(store)
+            .build()
+            .map_err(|e| Error::new(Status::Failure, format!("cannot set up TLS: {e}")));
     };
     let bad = |why: String| {
         Error::new(
@@ -152,11 +161,12 @@ struct Transport {
 }
 
 /// Build the run's client and the one for metadata endpoints (same TLS
-/// trust, no proxy). Reads the CA bundle, if any.
+/// trust, no proxy). Reads the CA bundle, or the system's.
 pub fn clients(
     net: &NetSettings,
+    getenv: Getenv,
 ) -> Result<(SharedHttpClient, SharedHttpClient, LastProxy), Error> {
-    let tls = tls_context(net.bundle.as_ref())?;
+    let tls = tls_context(net.bundle.as_ref(), getenv)?;
     let https = net.proxies.https.as_ref().map(proxy_config).transpose()?;
     let http = net.proxies.http.as_ref().map(proxy_config).transpose()?;
     let last = LastProxy::default();
@@ -467,7 +477,7 @@ mod tests {
                 path: file.display().to_string(),
                 origin: "AWS_CA_BUNDLE".into(),
             };
-            let e = tls_context(Some(&b)).unwrap_err();
+            let e = tls_context(Some(&b), &|_| None).unwrap_err();
             assert_eq!(e.status, Status::Config);
             assert!(e.message.contains("(AWS_CA_BUNDLE)"), "{}", e.message);
         }
