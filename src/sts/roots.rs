@@ -1,4 +1,5 @@
-//! The system's trust roots on Linux, read from its one bundle file.
+//! Trust roots: the system's on Linux, read from its one bundle file, and
+//! a CA bundle the user names.
 //!
 //! The SDK's default (rustls-native-certs) reads both the bundle file and
 //! every file of /etc/ssl/certs, the same roots twice, each through a slow
@@ -38,37 +39,70 @@ pub fn system_bundle(getenv: crate::Getenv) -> Option<Vec<u8>> {
 }
 
 /// Each CERTIFICATE block that decodes and that webpki accepts as a trust
-/// anchor, written again as canonical PEM.
+/// anchor, written again as canonical PEM; the others are left out.
 pub fn usable_roots(pem: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pem.len());
+    for der in blocks(pem).flatten() {
+        write_pem(&mut out, &der);
+    }
+    out
+}
+
+/// A bundle the user named: every certificate must be usable (the error
+/// says which is not), and there must be one. Written again as canonical
+/// PEM, so that the SDK's own reading of it cannot fail.
+pub fn checked_bundle(pem: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(pem.len());
+    for (n, der) in blocks(pem).enumerate() {
+        let der = der.map_err(|why| format!("certificate {} cannot be read ({why})", n + 1))?;
+        write_pem(&mut out, &der);
+    }
+    if out.is_empty() {
+        return Err("it holds no PEM certificate".to_string());
+    }
+    Ok(out)
+}
+
+/// The DER of each CERTIFICATE block, checked as a trust anchor. Decoded
+/// with the `base64` crate: rustls-pki-types' decoder is constant-time
+/// (meant for keys), about 40 instructions a byte.
+fn blocks(pem: &[u8]) -> impl Iterator<Item = Result<Vec<u8>, String>> + '_ {
     const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
     const END: &[u8] = b"-----END CERTIFICATE-----";
-    let mut out = Vec::with_capacity(pem.len());
     let mut rest = pem;
-    while let Some(start) = find(rest, BEGIN) {
+    std::iter::from_fn(move || {
+        let start = find(rest, BEGIN)?;
         let body = &rest[start + BEGIN.len()..];
-        let Some(stop) = find(body, END) else { break };
+        let Some(stop) = find(body, END) else {
+            rest = &[];
+            return Some(Err("no END line".to_string()));
+        };
         rest = &body[stop + END.len()..];
         let b64: Vec<u8> = body[..stop]
             .iter()
             .copied()
             .filter(|c| !c.is_ascii_whitespace())
             .collect();
-        let Ok(der) = STANDARD.decode(&b64) else {
-            continue;
-        };
-        if webpki::anchor_from_trusted_cert(&CertificateDer::from(der.as_slice())).is_err() {
-            continue;
-        }
-        out.extend_from_slice(BEGIN);
-        for line in STANDARD.encode(&der).as_bytes().chunks(64) {
-            out.push(b'\n');
-            out.extend_from_slice(line);
-        }
+        Some(
+            STANDARD
+                .decode(&b64)
+                .map_err(|e| format!("not base64: {e}"))
+                .and_then(|der| {
+                    webpki::anchor_from_trusted_cert(&CertificateDer::from(der.as_slice()))
+                        .map_err(|e| e.to_string())?;
+                    Ok(der)
+                }),
+        )
+    })
+}
+
+fn write_pem(out: &mut Vec<u8>, der: &[u8]) {
+    out.extend_from_slice(b"-----BEGIN CERTIFICATE-----");
+    for line in STANDARD.encode(der).as_bytes().chunks(64) {
         out.push(b'\n');
-        out.extend_from_slice(END);
-        out.push(b'\n');
+        out.extend_from_slice(line);
     }
-    out
+    out.extend_from_slice(b"\n-----END CERTIFICATE-----\n");
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -122,5 +156,24 @@ mod tests {
         );
         assert_eq!(parsed(&usable_roots(text.as_bytes())), vec![one.clone()]);
         assert!(usable_roots(b"no certificates").is_empty());
+        // A named bundle: the first bad certificate is the error.
+        let e = checked_bundle(text.as_bytes()).unwrap_err();
+        assert!(
+            e.starts_with("certificate 1 cannot be read (not base64"),
+            "{e}"
+        );
+        assert_eq!(
+            checked_bundle(b"x").unwrap_err(),
+            "it holds no PEM certificate"
+        );
+        assert_eq!(
+            parsed(&checked_bundle(good.as_bytes()).unwrap()),
+            vec![one.clone()]
+        );
+        let crlf = good.replace('\n', "\r\n");
+        assert_eq!(
+            parsed(&checked_bundle(crlf.as_bytes()).unwrap()),
+            vec![one.clone()]
+        );
     }
 }

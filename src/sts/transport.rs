@@ -105,18 +105,7 @@ fn tls_context(bundle: Option<&Bundle>, getenv: Getenv) -> Result<TlsContext, Er
     };
     let pem = std::fs::read(&bundle.path).map_err(|e| bad(e.to_string()))?;
     // Checked here: the SDK panics on a certificate it cannot parse.
-    use rustls_pki_types::CertificateDer;
-    use rustls_pki_types::pem::PemObject;
-    let mut count = 0;
-    for cert in CertificateDer::pem_slice_iter(&pem) {
-        let cert = cert.map_err(|e| bad(format!("not a PEM file ({e})")))?;
-        webpki::anchor_from_trusted_cert(&cert)
-            .map_err(|e| bad(format!("certificate {} cannot be read ({e})", count + 1)))?;
-        count += 1;
-    }
-    if count == 0 {
-        return Err(bad("it holds no PEM certificate".to_string()));
-    }
+    let pem = super::roots::checked_bundle(&pem).map_err(bad)?;
     let store = TrustStore::empty()
         .with_native_roots(false)
         .with_pem_certificate(pem);
