@@ -19,34 +19,32 @@ __awsrole_now() {
         __awsrole_sec=$SECONDS __awsrole_t=$((${__awsrole_off:-0} + SECONDS)) ;;
     esac
 }
-# The check; returns the status it got. Called as the left side of `||`, where set -e and ERR do not apply. It sets
-# __awsrole_n, the AWSROLE_NEXT that PS0 compares with, checked here (in arithmetic `a[$(cmd)]` would run): far
-# ahead with nothing to renew, 0 (due) if not a number. Stale after a refresh: the next check renews it.
+# The check, at each prompt (PROMPT_COMMAND) and before commands; returns 0, and set -e and ERR never see a failed
+# refresh. It sets __awsrole_n, the copy of AWSROLE_NEXT that PS0 compares with: a decimal number (in arithmetic
+# `a[$(cmd)]` would run), 0 (due) if not one, far ahead with nothing to renew. (bash restores $? and $_ after
+# PROMPT_COMMAND; __awsrole_hook keeps $? for other callers.)
 __awsrole_n=0 __awsrole_go=0
-__awsrole_hook() {
-    local __awsrole_status=$?
-    __awsrole_n=999999999999999999
-    if [[ -n ${AWSROLE_PROFILE:-} && ${AWSROLE_EXPIRATION:-x} != *[!0-9]* ]]; then
-        [[ ${AWSROLE_NEXT:-x} == *[!0-9]* || ${#AWSROLE_NEXT} -gt 15 ]] && __awsrole_n=0 || __awsrole_n=$((10#$AWSROLE_NEXT))
-        __awsrole_now; ((__awsrole_t < __awsrole_n)) || __awsrole_refresh
+__awsrole_prompt() {
+    [[ ${AWSROLE_NEXT:-x} == *[!0-9]* || ${#AWSROLE_NEXT} -gt 15 ]] && __awsrole_n=0 || __awsrole_n=$((10#$AWSROLE_NEXT))
+    [[ $__awsrole_clock == epoch ]] && __awsrole_t=$EPOCHSECONDS || __awsrole_now || :
+    if ((__awsrole_t >= __awsrole_n)); then
+        if [[ -n ${AWSROLE_PROFILE:-} && ${AWSROLE_EXPIRATION:-x} != *[!0-9]* ]]; then __awsrole_refresh || :
+        else __awsrole_n=999999999999999999; fi
     fi
-    return $__awsrole_status
+    [[ -z $__awsrole_ps0 || ${PS0-} == *__awsrole_go* ]] || PS0=${PS0-}$__awsrole_ps0
 }
-# Due. AWSROLE_NEXT a minute ahead first, for an awsrole that is interrupted (Ctrl-C) or missing.
+__awsrole_hook() { local __awsrole_status=$?; __awsrole_prompt; return $__awsrole_status; }
+# Due. AWSROLE_NEXT a minute ahead first, for an awsrole that is interrupted (Ctrl-C) or missing. __awsrole_n is
+# then stale (due): the next check renews it.
 __awsrole_refresh() {
     local out; __awsrole_now; export AWSROLE_NEXT=$((__awsrole_t + 60))
     out=$(command awsrole env --shell bash --hook -- "$AWSROLE_PROFILE") && eval "$out"
-}
-# At each prompt (bash restores $? and $_ after PROMPT_COMMAND).
-__awsrole_prompt() {
-    __awsrole_hook || :
-    if [[ -n $__awsrole_ps0 && ${PS0-} != *__awsrole_go* ]]; then PS0=${PS0-}$__awsrole_ps0; fi
 }
 # Before each command line (bash 4.4+): PS0 sets __awsrole_go when due, in arithmetic (no process, no call); the
 # DEBUG trap acts on it before the line's first simple command. `((` keeps $_, bash keeps $?; "$_" keeps $_ in
 # the call, whose status is the $? it got, for a chained user DEBUG trap.
 __awsrole_debug() {
-    local __awsrole_status=$?; ((!__awsrole_go)) || { __awsrole_go=0; __awsrole_hook || :; }; return $__awsrole_status
+    local __awsrole_status=$?; ((!__awsrole_go)) || { __awsrole_go=0; __awsrole_prompt; }; return $__awsrole_status
 }
 # Install once. bash 5.1+ runs every element of an array PROMPT_COMMAND: a later `PROMPT_COMMAND=...` keeps it.
 __awsrole_add() {
@@ -61,7 +59,7 @@ __awsrole_add() {
 __awsrole_ps0=
 if [[ ${_AWSROLE_HOOK_PREEXEC:-} == off ]]; then :
 elif [[ -n ${bash_preexec_imported:-}${__bp_imported:-} ]]; then
-    __awsrole_debug_bp() { __awsrole_hook || :; }
+    __awsrole_debug_bp() { __awsrole_prompt; }
     [[ " ${preexec_functions[*]:-} " == *" __awsrole_debug_bp "* ]] || preexec_functions+=(__awsrole_debug_bp)
 elif ((__awsrole_v >= 404)); then
     __awsrole_ps0=EPOCHSECONDS && [[ $__awsrole_clock == epoch ]] || __awsrole_ps0='\D{%s}' # 4.4: strftime
