@@ -200,3 +200,40 @@ fn bash_with_a_preexec_framework_refreshes_through_it() {
     assert_eq!(read("ps0-out"), "");
     s.assert_no_shell_errors();
 }
+
+/// bash 4.4 has no $EPOCHSECONDS: its PS0 reads the clock with the prompt
+/// escape \D{%s}. The printf clock (bash 4.2+) selects that PS0 here.
+#[test]
+fn bash_ps0_with_the_strftime_clock_refreshes_before_the_command() {
+    let before = "export _AWSROLE_HOOK_CLOCK=printf\n";
+    let (rc, out, assumed, runs) = idle_then_command(Sh::Bash, true, before);
+    assert_eq!(rc, 0, "{out} (AssumeRole {assumed}, hook runs {runs})");
+    assert_eq!((assumed, runs), (1, 1));
+}
+
+/// PS0 compares the clock with __awsrole_n in arithmetic, where a value
+/// like `a[$(cmd)]` would run cmd: the hook copies AWSROLE_NEXT there only
+/// as a decimal number (leading zeros are not octal); anything else is 0,
+/// due. Expanded as a prompt with ${PS0@P}, as bash does after Enter.
+#[test]
+fn bash_ps0_never_evaluates_awsrole_next() {
+    let later = now() + 3600;
+    for (clock, next, want) in [
+        ("", "a[$(echo pwned >&2)]", "n=0 go=1".to_string()),
+        ("printf", "a[$(echo pwned >&2)]", "n=0 go=1".to_string()),
+        ("", &format!("000{later}"), format!("n={later} go=0")),
+        ("printf", "0", "n=0 go=1".to_string()),
+    ] {
+        let body = format!(
+            "export AWSROLE_PROFILE=p AWSROLE_EXPIRATION={} AWSROLE_NEXT={}\n\
+             __awsrole_refresh() {{ :; }}\n__awsrole_hook\n: \"${{PS0@P}}\"\n\
+             echo \"n=$__awsrole_n go=$__awsrole_go\"\n",
+            later + 600,
+            sh_quote(next)
+        );
+        let out = driver_for(Sh::Bash, clock, &body);
+        assert_eq!(out.code, 0, "{next}: {}", out.stderr);
+        assert_eq!(out.stderr, "", "{next}");
+        assert_eq!(out.stdout.trim(), want, "{clock} {next}");
+    }
+}
