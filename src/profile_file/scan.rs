@@ -123,7 +123,7 @@ impl<'a> Iterator for Lines<'a> {
         }
         let rest = &self.text[self.pos..self.end];
         let b = rest.as_bytes();
-        let line = match b.iter().position(|&c| c == b'\n' || c == b'\r') {
+        let line = match memchr::memchr2(b'\n', b'\r', b) {
             Some(n) => {
                 let crlf = b[n] == b'\r' && b.get(n + 1) == Some(&b'\n');
                 self.pos += n + if crlf { 2 } else { 1 };
@@ -152,7 +152,8 @@ pub(super) enum Item<'a> {
     Comment,
     /// `[…]`: the header text between the first `[` and the last `]`.
     Header(&'a str),
-    /// `key = value` / `key: value`; the value without an inline comment.
+    /// `key = value` / `key: value`: the key, and the text after the
+    /// delimiter ([`value`] makes it the value; `index` never needs it).
     Property(&'a str, &'a str),
     /// More of the last property's value (stripped).
     Continuation(&'a str),
@@ -238,9 +239,14 @@ impl Reader {
         let raw = &value[delim + 1..];
         // The sub-property check follows botocore, which sees no comments.
         self.prop = Some(pytext::strip(raw).is_empty());
-        let v = pytext::strip(strip_inline_comment(raw));
-        Ok(Item::Property(key, v))
+        Ok(Item::Property(key, raw))
     }
+}
+
+/// A property's value from the text after its delimiter: stripped, without
+/// an inline comment.
+pub(super) fn value(raw: &str) -> &str {
+    pytext::strip(strip_inline_comment(raw))
 }
 
 /// awsrole's one leniency in values: ` # text` / ` ; text` (a `#` or `;`
@@ -337,11 +343,11 @@ pub(super) fn build_body(
                 }
                 blanks = 0;
             }
-            Ok(Item::Property(key, value)) => {
+            Ok(Item::Property(key, raw)) => {
                 pending.push((
                     lowercase(key),
                     Property {
-                        value: value.to_owned(),
+                        value: value(raw).to_owned(),
                         at: Location {
                             file: kind,
                             line: lineno,

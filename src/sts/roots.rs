@@ -39,23 +39,23 @@ pub fn system_bundle(getenv: crate::Getenv) -> Option<Vec<u8>> {
 }
 
 /// Each CERTIFICATE block that decodes and that webpki accepts as a trust
-/// anchor, written again as canonical PEM; the others are left out.
+/// anchor, in canonical PEM; the others are left out.
 pub fn usable_roots(pem: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(pem.len());
-    for der in blocks(pem).flatten() {
-        write_pem(&mut out, &der);
+    for block in blocks(pem).flatten() {
+        block.write(&mut out);
     }
     out
 }
 
 /// A bundle the user named: every certificate must be usable (the error
-/// says which is not), and there must be one. Written again as canonical
-/// PEM, so that the SDK's own reading of it cannot fail.
+/// says which is not), and there must be one. In canonical PEM, so that the
+/// SDK's own reading of it cannot fail.
 pub fn checked_bundle(pem: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(pem.len());
-    for (n, der) in blocks(pem).enumerate() {
-        let der = der.map_err(|why| format!("certificate {} cannot be read ({why})", n + 1))?;
-        write_pem(&mut out, &der);
+    for (n, block) in blocks(pem).enumerate() {
+        let block = block.map_err(|why| format!("certificate {} cannot be read ({why})", n + 1))?;
+        block.write(&mut out);
     }
     if out.is_empty() {
         return Err("it holds no PEM certificate".to_string());
@@ -63,50 +63,92 @@ pub fn checked_bundle(pem: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// The DER of each CERTIFICATE block, checked as a trust anchor. Decoded
+const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+const END: &[u8] = b"-----END CERTIFICATE-----";
+
+/// One usable certificate: the text between the markers, its DER, and
+/// whether the text is already canonical.
+struct Block<'a> {
+    body: &'a [u8],
+    der: Vec<u8>,
+    canonical: bool,
+}
+
+impl Block<'_> {
+    /// Canonical PEM: the text as it was when it already is, else written
+    /// again.
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(BEGIN);
+        if self.canonical {
+            out.extend_from_slice(self.body);
+        } else {
+            for line in STANDARD.encode(&self.der).as_bytes().chunks(64) {
+                out.push(b'\n');
+                out.extend_from_slice(line);
+            }
+            out.push(b'\n');
+        }
+        out.extend_from_slice(END);
+        out.push(b'\n');
+    }
+}
+
+/// The base64 of a body written the usual way (`\n`, lines of 64, a last
+/// one of 1 to 64, `\n`), found a line at a time; `None` for any other
+/// layout. Whether the characters are base64 is for the decoder to say.
+fn canonical_base64(body: &[u8]) -> Option<Vec<u8>> {
+    let inner = body.strip_prefix(b"\n")?.strip_suffix(b"\n")?;
+    let mut b64 = Vec::with_capacity(inner.len());
+    let mut from = 0;
+    for nl in memchr::memchr_iter(b'\n', inner).chain([inner.len()]) {
+        let line = &inner[from..nl];
+        let last = nl == inner.len();
+        if !(line.len() == 64 || last && (1..=64).contains(&line.len())) {
+            return None;
+        }
+        b64.extend_from_slice(line);
+        from = nl + 1;
+    }
+    Some(b64)
+}
+
+/// Each CERTIFICATE block, decoded and checked as a trust anchor. Decoded
 /// with the `base64` crate: rustls-pki-types' decoder is constant-time
 /// (meant for keys), about 40 instructions a byte.
-fn blocks(pem: &[u8]) -> impl Iterator<Item = Result<Vec<u8>, String>> + '_ {
-    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
-    const END: &[u8] = b"-----END CERTIFICATE-----";
+fn blocks(pem: &[u8]) -> impl Iterator<Item = Result<Block<'_>, String>> + '_ {
     let mut rest = pem;
     std::iter::from_fn(move || {
-        let start = find(rest, BEGIN)?;
-        let body = &rest[start + BEGIN.len()..];
-        let Some(stop) = find(body, END) else {
+        let start = memchr::memmem::find(rest, BEGIN)?;
+        let after = &rest[start + BEGIN.len()..];
+        let Some(stop) = memchr::memmem::find(after, END) else {
             rest = &[];
             return Some(Err("no END line".to_string()));
         };
-        rest = &body[stop + END.len()..];
-        let b64: Vec<u8> = body[..stop]
-            .iter()
-            .copied()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        Some(
-            STANDARD
-                .decode(&b64)
-                .map_err(|e| format!("not base64: {e}"))
-                .and_then(|der| {
-                    webpki::anchor_from_trusted_cert(&CertificateDer::from(der.as_slice()))
-                        .map_err(|e| e.to_string())?;
-                    Ok(der)
-                }),
-        )
+        rest = &after[stop + END.len()..];
+        let body = &after[..stop];
+        let decoded = canonical_base64(body).and_then(|b64| STANDARD.decode(b64).ok());
+        let canonical = decoded.is_some();
+        let der = match decoded {
+            Some(der) => Ok(der),
+            None => {
+                let b64: Vec<u8> = body
+                    .iter()
+                    .copied()
+                    .filter(|c| !c.is_ascii_whitespace())
+                    .collect();
+                STANDARD.decode(b64).map_err(|e| format!("not base64: {e}"))
+            }
+        };
+        Some(der.and_then(|der| {
+            webpki::anchor_from_trusted_cert(&CertificateDer::from(der.as_slice()))
+                .map_err(|e| e.to_string())?;
+            Ok(Block {
+                body,
+                der,
+                canonical,
+            })
+        }))
     })
-}
-
-fn write_pem(out: &mut Vec<u8>, der: &[u8]) {
-    out.extend_from_slice(b"-----BEGIN CERTIFICATE-----");
-    for line in STANDARD.encode(der).as_bytes().chunks(64) {
-        out.push(b'\n');
-        out.extend_from_slice(line);
-    }
-    out.extend_from_slice(b"\n-----END CERTIFICATE-----\n");
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 // The tests read the machine's bundle, which only Linux has.
@@ -170,6 +212,12 @@ mod tests {
             parsed(&checked_bundle(good.as_bytes()).unwrap()),
             vec![one.clone()]
         );
+        // The bundle's text is copied as it is (it is canonical); CRLF text
+        // and one long line are written again.
+        let canon = usable_roots(&pem);
+        let body = &canon[BEGIN.len()..memchr::memmem::find(&canon, END).unwrap()];
+        assert!(canonical_base64(body).is_some());
+        assert!(memchr::memmem::find(&pem, body).is_some());
         let crlf = good.replace('\n', "\r\n");
         assert_eq!(
             parsed(&checked_bundle(crlf.as_bytes()).unwrap()),
