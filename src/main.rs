@@ -2,8 +2,8 @@
 // /proc/self/maps to place a guard page for stack overflow messages, a
 // tenth of a warm `env` (docs/performance.md); `startup` does the rest of
 // what it does. Elsewhere (musl passes no arguments to std then, Windows
-// has its own start-up) the usual Rust `main`.
-#![cfg_attr(all(target_os = "linux", target_env = "gnu"), no_main)]
+// has its own start-up) and in the unit-test build the usual Rust `main`.
+#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 use std::io::Write;
 use std::mem::ManuallyDrop;
@@ -13,7 +13,7 @@ use awsrole::commands;
 use awsrole::error::Status;
 use clap::{CommandFactory, FromArgMatches};
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     startup();
@@ -22,7 +22,7 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     std::panic::catch_unwind(run).unwrap_or(101).into()
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]
 fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(run())
 }
@@ -31,7 +31,7 @@ fn main() -> std::process::ExitCode {
 /// are closed are opened on /dev/null (else the first file awsrole opens,
 /// a cache entry, would become its stdout), and SIGPIPE is ignored (a
 /// closed stdout is an error to report, not a silent death).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 fn startup() {
     let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
         fd,
