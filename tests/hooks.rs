@@ -926,30 +926,11 @@ fn fish_mfa_prompt_mode_asks_at_the_prompt() {
 // ---------------------------------------------------------------------------
 
 /// AWSROLE_REFRESH_BEFORE values and the seconds humantime gives them
-/// (None: not a whole-number duration, so the default 600 and a warning).
-const WINDOWS: &[(&str, Option<u64>)] = &[
-    ("", Some(600)),
-    ("10m", Some(600)),
-    ("14m55s", Some(895)),
-    ("1h30m", Some(5400)),
-    ("1h 30m", Some(5400)),
-    ("2 hours", Some(7200)),
-    (" 90s ", Some(90)),
-    ("3 min 5 sec", Some(185)),
-    ("0s", Some(0)),
-    ("1d", Some(86400)),
-    ("2w", Some(1_209_600)),
-    ("1M", Some(2_630_016)),
-    ("1y", Some(31_557_600)),
-    ("08m", Some(480)),
-    ("1.5h", None),
-    ("500ms", None),
-    ("10", None),
-    ("10x", None),
-    ("m", None),
-    ("abc", None),
-    ("10m;x", None),
-];
+/// (null: not a whole-number duration, so the default 600 and a warning);
+/// hook_policy's unit test reads the same table.
+fn windows() -> Vec<(String, Option<u64>)> {
+    serde_json::from_str(include_str!("hooks/refresh_windows.json")).unwrap()
+}
 
 fn driver_for(sh: Sh, clock: &str, body: &str) -> common::Output {
     let dir = tempfile::tempdir().unwrap();
@@ -989,7 +970,8 @@ fn window_parsing(sh: Sh) {
         Sh::Bash | Sh::Zsh => format!("export AWSROLE_PROFILE=p AWSROLE_EXPIRATION={exp}\n"),
         Sh::Fish => format!("set -gx AWSROLE_PROFILE p; set -gx AWSROLE_EXPIRATION {exp}\n"),
     };
-    for (input, _) in WINDOWS {
+    let table = windows();
+    for (input, _) in &table {
         let (set, load) = match sh {
             Sh::Bash | Sh::Zsh => (
                 format!("export AWSROLE_REFRESH_BEFORE={}", sh_quote(input)),
@@ -1005,9 +987,9 @@ fn window_parsing(sh: Sh) {
     let out = driver_for(sh, "", &body);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let got: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(got.len(), WINDOWS.len(), "{}", out.stdout);
+    assert_eq!(got.len(), table.len(), "{}", out.stdout);
     let mut warned = Vec::new();
-    for ((input, want), got) in WINDOWS.iter().zip(got) {
+    for ((input, want), got) in table.iter().zip(got) {
         assert_eq!(
             got,
             (exp - want.unwrap_or(600) + 1).to_string(),

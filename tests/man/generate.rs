@@ -220,6 +220,10 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "A PEM file of CA certificates that replaces the default roots for every HTTPS call. AWS_CA_BUNDLE wins over the profile's ca_bundle, which wins over REQUESTS_CA_BUNDLE, as in the AWS CLI. An unreadable or empty bundle is exit status 3.",
     ),
     (
+        "SSL_CERT_FILE, SSL_CERT_DIR",
+        "Without a CA bundle, the default roots: on Linux awsrole reads the system's bundle file (/etc/ssl/certs/ca-certificates.crt or the other distributions' paths) unless one of these is set; then, and on other systems, the roots come from these variables or the system's store, as OpenSSL reads them.",
+    ),
+    (
         "BROWSER",
         "The command login opens the sign-in page with (default xdg-open, or open on macOS). When it is set, login uses the browser flow even without a display.",
     ),
